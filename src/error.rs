@@ -1,0 +1,146 @@
+//! The registry's errors: why an operation did not happen, and the value it
+//! hands back when it refused to take one.
+
+use std::fmt;
+
+/// Why a registry operation did not happen.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{Error, ResourceRegistry};
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// assert_eq!(reg.take(12345u32), Err(Error::NotFound));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Error {
+    /// No live entry has this id: it was never issued, was already removed or
+    /// taken (its slot's generation has moved on), or was forged.
+    NotFound,
+    /// The entry exists but other clones of its `Arc` are alive, so its value
+    /// cannot be handed out by value. The entry stays registered.
+    Shared,
+    /// The registry holds as many live entries as its limit allows.
+    Full {
+        /// The limit in force when the value was refused.
+        limit: usize,
+    },
+    /// Every slot for registry-issued keys is in use
+    /// ([`MAX_ISSUED`](crate::MAX_ISSUED) of them).
+    Exhausted,
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::NotFound => f.write_str("no live entry has this id"),
+            Error::Shared => f.write_str("the entry is still shared by other clones"),
+            Error::Full { limit } => write!(f, "the registry is full ({} live entries)", limit),
+            Error::Exhausted => f.write_str("every slot for registry-issued keys is in use"),
+        }
+    }
+}
+
+impl std::error::Error for Error {}
+
+/// A refused operation: the reason, and the value the caller handed in, given
+/// back so that nothing is lost.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{Error, ResourceRegistry};
+/// let reg: ResourceRegistry<&str> = ResourceRegistry::with_limit(1);
+/// reg.try_register(Arc::new(Mutex::new("first"))).unwrap();
+/// let refused = reg.try_register(Arc::new(Mutex::new("second"))).unwrap_err();
+/// assert_eq!(refused.error(), Error::Full { limit: 1 });
+/// assert_eq!(*refused.into_value().lock().unwrap(), "second");
+/// ```
+pub struct Rejected<V> {
+    error: Error,
+    value: V,
+}
+
+impl<V> Rejected<V> {
+    pub(crate) fn new(error: Error, value: V) -> Self {
+        Rejected { error, value }
+    }
+
+    /// Why the value was refused.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::{Error, ResourceRegistry};
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
+    /// let refused = reg.try_register(Arc::new(Mutex::new(1))).unwrap_err();
+    /// assert_eq!(refused.error(), Error::Full { limit: 0 });
+    /// ```
+    pub fn error(&self) -> Error {
+        self.error
+    }
+
+    /// The value that was refused.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
+    /// let refused = reg.try_register(Arc::new(Mutex::new(9))).unwrap_err();
+    /// assert_eq!(*refused.into_value().lock().unwrap(), 9);
+    /// ```
+    pub fn into_value(self) -> V {
+        self.value
+    }
+
+    /// Both parts at once.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::{Error, ResourceRegistry};
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
+    /// let (error, value) = reg.try_register(Arc::new(Mutex::new(9))).unwrap_err().into_parts();
+    /// assert_eq!((error, *value.lock().unwrap()), (Error::Full { limit: 0 }, 9));
+    /// ```
+    pub fn into_parts(self) -> (Error, V) {
+        (self.error, self.value)
+    }
+}
+
+// Written by hand so that `V` needs no `Debug`: a rejected value is often a
+// user type the caller never meant to print.
+impl<V> fmt::Debug for Rejected<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejected")
+            .field("error", &self.error)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<V> fmt::Display for Rejected<V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "value refused: {}", self.error)
+    }
+}
+
+impl<V> std::error::Error for Rejected<V> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_name_the_cause() {
+        assert_eq!(
+            Error::Full { limit: 3 }.to_string(),
+            "the registry is full (3 live entries)"
+        );
+        let r = Rejected::new(Error::Exhausted, vec![1u8]);
+        assert_eq!(format!("{:?}", r), "Rejected { error: Exhausted, .. }");
+        assert!(r.to_string().contains("every slot"));
+        assert!(std::error::Error::source(&r).is_some());
+        assert_eq!(r.into_value(), vec![1u8]);
+    }
+}

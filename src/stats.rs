@@ -1,0 +1,176 @@
+//! What a registry reports about itself: counters and the leak report.
+
+use std::fmt;
+
+use crate::key::Key;
+
+/// A snapshot of a registry's counters, from
+/// [`ResourceRegistry::stats`](crate::ResourceRegistry::stats).
+///
+/// At any quiet moment `live == registered - removed`.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::ResourceRegistry;
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// let id = reg.register(Arc::new(Mutex::new(1)));
+/// reg.remove(id);
+/// reg.get(id); // stale now
+/// let s = reg.stats();
+/// assert_eq!((s.live, s.high_water, s.registered, s.removed, s.stale_lookups), (0, 1, 1, 1, 1));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Entries alive now.
+    pub live: usize,
+    /// The most entries that were alive at once.
+    pub high_water: usize,
+    /// Entries ever added (by `register` and its variants, or by `insert`
+    /// under an id that held nothing).
+    pub registered: u64,
+    /// Entries ever removed (by `remove`, `take`, a dropped `Registration`,
+    /// `drain`, `retain` or `clear`).
+    pub removed: u64,
+    /// Values refused because the registry was full.
+    pub rejected: u64,
+    /// Lookups (`get`, `remove`, `take`) of a key whose slot has moved on to
+    /// another generation: a key used after its entry was removed.
+    pub stale_lookups: u64,
+    /// Lookups of an id that was never issued nor inserted.
+    pub unknown_lookups: u64,
+    /// The limit on live entries, if one is set.
+    pub limit: Option<usize>,
+    /// The registry's logical clock: one tick per entry added.
+    pub clock: u64,
+}
+
+impl fmt::Display for Stats {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "live {} (high-water {}), registered {}, removed {}, rejected {}, stale lookups {}, unknown lookups {}",
+            self.live,
+            self.high_water,
+            self.registered,
+            self.removed,
+            self.rejected,
+            self.stale_lookups,
+            self.unknown_lookups
+        )
+    }
+}
+
+/// An entry still alive, as listed by a [`LeakReport`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::ResourceRegistry;
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// let key = reg.try_register(Arc::new(Mutex::new(1))).unwrap();
+/// let leak = reg.leak_report().entries[0];
+/// assert_eq!((leak.key, leak.born), (key, 0));
+/// ```
+pub struct Leak<T> {
+    /// The entry's key.
+    pub key: Key<T>,
+    /// The logical time it was added (the registry's clock then).
+    pub born: u64,
+}
+
+impl<T> Clone for Leak<T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Leak<T> {}
+impl<T> PartialEq for Leak<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.key == other.key && self.born == other.born
+    }
+}
+impl<T> Eq for Leak<T> {}
+// By hand, like the other impls, so that `T` needs none of these traits.
+impl<T> fmt::Debug for Leak<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Leak")
+            .field("key", &self.key)
+            .field("born", &self.born)
+            .finish()
+    }
+}
+
+/// Every entry still alive, oldest first, from
+/// [`ResourceRegistry::leak_report`](crate::ResourceRegistry::leak_report);
+/// meant for shutdown, where anything listed was never ended.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::ResourceRegistry;
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// let a = reg.register(Arc::new(Mutex::new(1)));
+/// let b = reg.register(Arc::new(Mutex::new(2)));
+/// reg.register(Arc::new(Mutex::new(3)));
+/// reg.remove(b);
+/// let report = reg.leak_report();
+/// assert_eq!(report.entries.len(), 2);
+/// assert_eq!(report.entries[0].key.into_raw(), a);
+/// assert!(report.to_string().starts_with("2 live entries"));
+/// ```
+pub struct LeakReport<T> {
+    /// Live entries, oldest first.
+    pub entries: Vec<Leak<T>>,
+    /// The registry's clock when the report was made.
+    pub now: u64,
+}
+
+impl<T> Clone for LeakReport<T> {
+    fn clone(&self) -> Self {
+        LeakReport {
+            entries: self.entries.clone(),
+            now: self.now,
+        }
+    }
+}
+impl<T> PartialEq for LeakReport<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.entries == other.entries && self.now == other.now
+    }
+}
+impl<T> Eq for LeakReport<T> {}
+impl<T> fmt::Debug for LeakReport<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LeakReport")
+            .field("entries", &self.entries)
+            .field("now", &self.now)
+            .finish()
+    }
+}
+
+impl<T> LeakReport<T> {
+    /// Whether nothing is alive.
+    ///
+    /// ```
+    /// use wit_resource_registry::ResourceRegistry;
+    /// assert!(ResourceRegistry::<u8>::new().leak_report().is_clean());
+    /// ```
+    pub fn is_clean(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl<T> fmt::Display for LeakReport<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} live entries", self.entries.len())?;
+        for leak in &self.entries {
+            write!(
+                f,
+                "\n  {} born at tick {} ({} ticks ago)",
+                leak.key,
+                leak.born,
+                self.now.saturating_sub(leak.born)
+            )?;
+        }
+        Ok(())
+    }
+}

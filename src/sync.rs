@@ -1,0 +1,43 @@
+//! Every lock and atomic the crate uses, in one place.
+//!
+//! Under `cfg(loom)` these are loom's model-checked types, so the loom tests
+//! explore every interleaving of the registry's own synchronisation. Nothing
+//! else in the crate names `std::sync` primitives directly.
+
+#[cfg(loom)]
+pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+#[cfg(loom)]
+pub(crate) use loom::sync::{Mutex, MutexGuard};
+
+#[cfg(not(loom))]
+pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{Mutex, MutexGuard};
+
+/// Locks `mutex`, recovering the guard if a previous holder panicked.
+///
+/// The registry never runs user code while it holds one of its locks, so a
+/// poisoned lock can only come from a bug in the registry itself, and the data
+/// behind it is still consistent at every point where a panic could start.
+/// Staying usable is worth more than propagating the poison forever.
+#[inline]
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Aligns its content to its own cache line so that shards written by
+/// different threads do not share one.
+#[derive(Debug, Default)]
+#[repr(align(64))]
+pub(crate) struct CachePadded<T>(pub(crate) T);
+
+impl<T> std::ops::Deref for CachePadded<T> {
+    type Target = T;
+    #[inline]
+    fn deref(&self) -> &T {
+        &self.0
+    }
+}
