@@ -1,0 +1,144 @@
+//! Several threads register, read, take and drain on one registry at once;
+//! every entry must end exactly once, by exactly one of them.
+
+use std::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+use std::sync::{Arc, Barrier, Mutex};
+use std::thread;
+
+use wit_resource_registry::{Error, ResourceRegistry};
+
+const THREADS: usize = 4;
+const PER_THREAD: usize = 20_000;
+
+struct Item {
+    id: usize,
+    reads: u32,
+}
+
+#[test]
+fn every_entry_ends_exactly_once_under_contention() {
+    let reg: Arc<ResourceRegistry<Item>> = Arc::new(ResourceRegistry::with_limit(5_000));
+    // ended[id] counts how many times entry `id` was handed out for good.
+    let ended: Arc<Vec<AtomicU8>> = Arc::new(
+        (0..THREADS * PER_THREAD)
+            .map(|_| AtomicU8::new(0))
+            .collect(),
+    );
+    let refused = Arc::new(AtomicUsize::new(0));
+    let stop_drainer = Arc::new(AtomicUsize::new(0));
+    let barrier = Arc::new(Barrier::new(THREADS + 1));
+
+    let mut workers = Vec::new();
+    for t in 0..THREADS {
+        let (reg, ended, refused, barrier) =
+            (reg.clone(), ended.clone(), refused.clone(), barrier.clone());
+        workers.push(thread::spawn(move || {
+            barrier.wait();
+            let mut mine = Vec::new();
+            for n in 0..PER_THREAD {
+                let id = t * PER_THREAD + n;
+                match reg.try_register(Arc::new(Mutex::new(Item { id, reads: 0 }))) {
+                    Ok(key) => mine.push(key),
+                    Err(r) => {
+                        // refused values come back: that counts as their end
+                        assert!(matches!(r.error(), Error::Full { .. }));
+                        let item = r.into_value();
+                        let id = item.lock().unwrap().id;
+                        ended[id].fetch_add(1, Ordering::SeqCst);
+                        refused.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                if n % 3 == 0 {
+                    if let Some(key) = mine.pop() {
+                        if let Some(v) = reg.get(key) {
+                            v.lock().unwrap().reads += 1;
+                        }
+                        match reg.take(key) {
+                            Ok(item) => {
+                                ended[item.id].fetch_add(1, Ordering::SeqCst);
+                            }
+                            Err(e) => assert_eq!(e, Error::NotFound), // the drainer got it
+                        }
+                    }
+                }
+            }
+            // What is left is taken, unless the drainer got there first.
+            for key in mine {
+                if let Ok(item) = reg.take(key) {
+                    ended[item.id].fetch_add(1, Ordering::SeqCst);
+                }
+            }
+        }));
+    }
+    let drainer = {
+        let (reg, ended, stop, barrier) = (
+            reg.clone(),
+            ended.clone(),
+            stop_drainer.clone(),
+            barrier.clone(),
+        );
+        thread::spawn(move || {
+            barrier.wait();
+            let mut rounds = 0;
+            while stop.load(Ordering::SeqCst) == 0 {
+                reg.drain_with(|_, v| {
+                    let id = v.lock().unwrap().id;
+                    ended[id].fetch_add(1, Ordering::SeqCst);
+                });
+                rounds += 1;
+                thread::yield_now();
+            }
+            rounds
+        })
+    };
+    for w in workers {
+        w.join().unwrap();
+    }
+    stop_drainer.store(1, Ordering::SeqCst);
+    let rounds = drainer.join().unwrap();
+    assert!(rounds > 0);
+
+    for (id, count) in ended.iter().enumerate() {
+        assert_eq!(
+            count.load(Ordering::SeqCst),
+            1,
+            "entry {} ended {} times",
+            id,
+            count.load(Ordering::SeqCst)
+        );
+    }
+    assert!(reg.is_empty());
+    let s = reg.stats();
+    assert_eq!(s.live, 0);
+    assert_eq!(s.registered, s.removed);
+    assert_eq!(
+        s.registered as usize + refused.load(Ordering::SeqCst),
+        THREADS * PER_THREAD
+    );
+    assert_eq!(s.rejected as usize, refused.load(Ordering::SeqCst));
+    assert!(s.high_water <= 5_000);
+}
+
+#[test]
+fn racing_takes_of_one_id_have_exactly_one_winner() {
+    let reg: Arc<ResourceRegistry<u32>> = Arc::new(ResourceRegistry::new());
+    for round in 0..2_000u32 {
+        let id = reg.register(Arc::new(Mutex::new(round)));
+        let barrier = Arc::new(Barrier::new(2));
+        let racers: Vec<_> = (0..2)
+            .map(|_| {
+                let (reg, barrier) = (reg.clone(), barrier.clone());
+                thread::spawn(move || {
+                    barrier.wait();
+                    reg.take(id).ok()
+                })
+            })
+            .collect();
+        let wins: Vec<u32> = racers
+            .into_iter()
+            .filter_map(|r| r.join().unwrap())
+            .collect();
+        assert_eq!(wins, [round]);
+    }
+    assert!(reg.is_empty());
+}

@@ -1,0 +1,434 @@
+//! A differential model of `ResourceRegistry`: random sequences of every
+//! public operation run against the registry and against a `HashMap`, and
+//! every answer is compared. Shared by the model-based test, the fuzz target
+//! (`fuzz/`) and the regression corpus, so all three check the same thing.
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use wit_resource_registry::{Error, Key, ResourceRegistry};
+
+/// Which id an operation aims at.
+#[derive(Clone, Copy, Debug)]
+pub enum Target {
+    /// The n-th live id (modulo how many there are).
+    Live(usize),
+    /// The n-th id that was removed at some point (a stale key).
+    Dead(usize),
+    /// Any `u32` at all: forged ids.
+    Raw(u32),
+    /// A small caller-chosen id, as handle numbers are.
+    Small(u8),
+}
+
+/// One public operation.
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Register(u32),
+    TryRegister(u32),
+    Guarded(u32, bool),
+    Insert(Target, u32),
+    TryInsert(Target, u32),
+    Get(Target),
+    Contains(Target),
+    Remove(Target),
+    Take(Target),
+    TakeWhileShared(Target),
+    Drain,
+    DrainWith,
+    Retain(u32),
+    Clear,
+    SetLimit(Option<u8>),
+    Snapshot,
+    KeyRoundTrip(u32),
+    Stats,
+    LeakReport,
+}
+
+/// A small deterministic byte source: reads past the end give zeros, so
+/// every input decodes to a sequence of valid operations.
+pub struct Bytes<'a> {
+    data: &'a [u8],
+}
+
+impl<'a> Bytes<'a> {
+    pub fn new(data: &'a [u8]) -> Self {
+        Bytes { data }
+    }
+    fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+    fn u8(&mut self) -> u8 {
+        match self.data.split_first() {
+            Some((&b, rest)) => {
+                self.data = rest;
+                b
+            }
+            None => 0,
+        }
+    }
+    fn u32(&mut self) -> u32 {
+        u32::from_le_bytes([self.u8(), self.u8(), self.u8(), self.u8()])
+    }
+    fn target(&mut self) -> Target {
+        match self.u8() % 4 {
+            0 => Target::Live(self.u8() as usize),
+            1 => Target::Dead(self.u8() as usize),
+            2 => Target::Raw(self.u32()),
+            _ => Target::Small(self.u8() % 8),
+        }
+    }
+}
+
+/// Decodes a byte string into operations (the fuzzer's input format).
+pub fn decode_ops(data: &[u8]) -> Vec<Op> {
+    let mut b = Bytes::new(data);
+    let mut ops = Vec::new();
+    while !b.is_empty() {
+        let op = match b.u8() % 20 {
+            0 | 1 => Op::Register(b.u8() as u32),
+            2 | 3 => Op::TryRegister(b.u8() as u32),
+            4 => Op::Guarded(b.u8() as u32, b.u8() % 2 == 0),
+            5 => Op::Insert(b.target(), b.u8() as u32),
+            6 => Op::TryInsert(b.target(), b.u8() as u32),
+            7 | 8 => Op::Get(b.target()),
+            9 => Op::Contains(b.target()),
+            10 => Op::Remove(b.target()),
+            11 => Op::Take(b.target()),
+            12 => Op::TakeWhileShared(b.target()),
+            13 => {
+                if b.u8() % 8 == 0 {
+                    Op::Drain
+                } else {
+                    Op::Snapshot
+                }
+            }
+            14 => {
+                if b.u8() % 8 == 0 {
+                    Op::DrainWith
+                } else {
+                    Op::LeakReport
+                }
+            }
+            15 => Op::Retain(b.u8() as u32),
+            16 => {
+                if b.u8() % 16 == 0 {
+                    Op::Clear
+                } else {
+                    Op::Stats
+                }
+            }
+            17 => Op::SetLimit(match b.u8() {
+                x if x < 128 => None,
+                x => Some(x % 16),
+            }),
+            18 => Op::KeyRoundTrip(b.u32()),
+            _ => Op::Take(Target::Live(b.u8() as usize)),
+        };
+        ops.push(op);
+    }
+    ops
+}
+
+/// A xorshift generator, for the model-based test's own sequences.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1)
+    }
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
+        (0..n).map(|_| self.next() as u8).collect()
+    }
+}
+
+type V = Arc<Mutex<u32>>;
+
+fn val(v: u32) -> V {
+    Arc::new(Mutex::new(v))
+}
+fn read(v: &V) -> u32 {
+    *v.lock().unwrap()
+}
+
+/// The model: what the registry should hold.
+#[derive(Default)]
+struct Model {
+    /// id -> (value, born)
+    live: HashMap<u32, (u32, u64)>,
+    /// Ids removed at some point, for stale lookups.
+    dead: Vec<u32>,
+    limit: Option<usize>,
+    clock: u64,
+    registered: u64,
+    removed: u64,
+    rejected: u64,
+    guards: Vec<wit_resource_registry::Registration<'static, u32>>,
+}
+
+impl Model {
+    fn pick(&self, target: Target) -> u32 {
+        match target {
+            Target::Live(n) if !self.live.is_empty() => {
+                let mut ids: Vec<u32> = self.live.keys().copied().collect();
+                ids.sort_unstable();
+                ids[n % ids.len()]
+            }
+            Target::Dead(n) if !self.dead.is_empty() => self.dead[n % self.dead.len()],
+            Target::Live(n) | Target::Dead(n) => n as u32,
+            Target::Raw(raw) => raw,
+            Target::Small(n) => n as u32,
+        }
+    }
+    fn room(&self) -> bool {
+        self.limit.map_or(true, |limit| self.live.len() < limit)
+    }
+    fn add(&mut self, id: u32, v: u32) {
+        let born = self.clock;
+        self.clock += 1;
+        if self.live.insert(id, (v, born)).is_none() {
+            self.registered += 1;
+        }
+    }
+    fn forget(&mut self, id: u32) -> Option<u32> {
+        let (v, _) = self.live.remove(&id)?;
+        self.removed += 1;
+        self.dead.push(id);
+        Some(v)
+    }
+    fn by_age(&self) -> Vec<(u32, u32)> {
+        let mut all: Vec<(u64, u32, u32)> = self
+            .live
+            .iter()
+            .map(|(&id, &(v, born))| (born, id, v))
+            .collect();
+        all.sort_unstable();
+        all.into_iter().map(|(_, id, v)| (id, v)).collect()
+    }
+    fn drain_all(&mut self) -> Vec<(u32, u32)> {
+        let all = self.by_age();
+        for &(id, _) in &all {
+            self.forget(id);
+        }
+        all
+    }
+}
+
+/// A registry that is leaked so that `Registration<'static>` guards can be
+/// kept in the model; one per run.
+fn fresh_registry() -> &'static ResourceRegistry<u32> {
+    Box::leak(Box::new(ResourceRegistry::new()))
+}
+
+/// Runs `ops` against a fresh registry and the model, panicking (with the
+/// step and operation) on the first divergence.
+pub fn run(ops: &[Op]) {
+    let reg = fresh_registry();
+    let mut m = Model::default();
+    for (step, &op) in ops.iter().enumerate() {
+        let ctx = || format!("step {} {:?}", step, op);
+        match op {
+            Op::Register(v) => {
+                let id = reg.register(val(v));
+                if m.room() {
+                    assert_ne!(id, 0, "{}", ctx());
+                    assert!(!m.live.contains_key(&id), "{}: issued a live id", ctx());
+                    m.add(id, v);
+                } else {
+                    assert_eq!(id, 0, "{}: registered past the limit", ctx());
+                    m.rejected += 1;
+                }
+            }
+            Op::TryRegister(v) => match reg.try_register(val(v)) {
+                Ok(key) => {
+                    assert!(m.room(), "{}: registered past the limit", ctx());
+                    let id = key.into_raw();
+                    assert!(id != 0 && !m.live.contains_key(&id), "{}", ctx());
+                    m.add(id, v);
+                }
+                Err(refused) => {
+                    assert!(!m.room(), "{}: refused with room", ctx());
+                    let limit = m.limit.unwrap();
+                    assert_eq!(refused.error(), Error::Full { limit }, "{}", ctx());
+                    assert_eq!(read(&refused.into_value()), v, "{}", ctx());
+                    m.rejected += 1;
+                }
+            },
+            Op::Guarded(v, keep) => match reg.register_guarded(val(v)) {
+                Ok(guard) => {
+                    assert!(m.room(), "{}", ctx());
+                    let id = guard.key().into_raw();
+                    assert!(!m.live.contains_key(&id), "{}", ctx());
+                    m.add(id, v);
+                    if keep {
+                        m.guards.push(guard);
+                    } else {
+                        drop(guard);
+                        m.forget(id);
+                    }
+                }
+                Err(refused) => {
+                    assert!(!m.room(), "{}", ctx());
+                    assert_eq!(read(&refused.into_value()), v);
+                    m.rejected += 1;
+                }
+            },
+            Op::Insert(t, v) | Op::TryInsert(t, v) => {
+                let id = m.pick(t);
+                let fallible = matches!(op, Op::TryInsert(..));
+                let exists = m.live.contains_key(&id);
+                let result = reg.try_insert(id, val(v));
+                let result = if fallible {
+                    result
+                } else {
+                    // the compatible form, rebuilt from what `insert` returns
+                    match result {
+                        Ok(old) => Ok(old),
+                        Err(refused) => {
+                            let back = refused.into_value();
+                            assert_eq!(read(&back), v, "{}", ctx());
+                            m.rejected += 1;
+                            assert!(!exists && !m.room(), "{}", ctx());
+                            continue;
+                        }
+                    }
+                };
+                match result {
+                    Ok(old) => {
+                        assert!(exists || m.room(), "{}: inserted past the limit", ctx());
+                        let expected = m.live.get(&id).map(|&(v, _)| v);
+                        assert_eq!(old.as_ref().map(read), expected, "{}", ctx());
+                        m.add(id, v);
+                    }
+                    Err(refused) => {
+                        assert!(!exists && !m.room(), "{}", ctx());
+                        assert_eq!(read(&refused.into_value()), v, "{}", ctx());
+                        m.rejected += 1;
+                    }
+                }
+            }
+            Op::Get(t) => {
+                let id = m.pick(t);
+                let got = reg.get(id).map(|v| read(&v));
+                assert_eq!(got, m.live.get(&id).map(|&(v, _)| v), "{}", ctx());
+            }
+            Op::Contains(t) => {
+                let id = m.pick(t);
+                assert_eq!(reg.contains(id), m.live.contains_key(&id), "{}", ctx());
+            }
+            Op::Remove(t) => {
+                let id = m.pick(t);
+                let got = reg.remove(id).map(|v| read(&v));
+                assert_eq!(got, m.forget(id), "{}", ctx());
+            }
+            Op::Take(t) => {
+                let id = m.pick(t);
+                let got = reg.take(Key::<u32>::from_raw(id));
+                match m.forget(id) {
+                    Some(v) => assert_eq!(got, Ok(v), "{}", ctx()),
+                    None => assert_eq!(got, Err(Error::NotFound), "{}", ctx()),
+                }
+            }
+            Op::TakeWhileShared(t) => {
+                let id = m.pick(t);
+                let clone = reg.get(id);
+                let got = reg.take(id);
+                if m.live.contains_key(&id) {
+                    assert_eq!(got, Err(Error::Shared), "{}", ctx());
+                    drop(clone);
+                    assert!(reg.contains(id), "{}: a shared take lost the entry", ctx());
+                } else {
+                    assert_eq!(got, Err(Error::NotFound), "{}", ctx());
+                }
+            }
+            Op::Drain => {
+                let got: Vec<(u32, u32)> = reg
+                    .drain()
+                    .into_iter()
+                    .map(|(k, v)| (k.into_raw(), read(&v)))
+                    .collect();
+                assert_eq!(got, m.drain_all(), "{}", ctx());
+            }
+            Op::DrainWith => {
+                let mut got = Vec::new();
+                let n = reg.drain_with(|k, v| got.push((k.into_raw(), read(&v))));
+                let expected = m.drain_all();
+                assert_eq!(n, expected.len(), "{}", ctx());
+                assert_eq!(got, expected, "{}", ctx());
+            }
+            Op::Retain(modulus) => {
+                let modulus = modulus % 5 + 1;
+                let removed = reg.retain(|_, v| read(v) % modulus != 0);
+                let doomed: Vec<u32> = m
+                    .live
+                    .iter()
+                    .filter(|(_, &(v, _))| v % modulus == 0)
+                    .map(|(&id, _)| id)
+                    .collect();
+                assert_eq!(removed, doomed.len(), "{}", ctx());
+                for id in doomed {
+                    m.forget(id);
+                }
+            }
+            Op::Clear => {
+                reg.clear();
+                m.drain_all();
+            }
+            Op::SetLimit(limit) => {
+                let limit = limit.map(usize::from);
+                reg.set_limit(limit);
+                m.limit = limit;
+                assert_eq!(reg.limit(), limit, "{}", ctx());
+            }
+            Op::Snapshot => {
+                let got: Vec<(u32, u32)> = reg
+                    .snapshot()
+                    .into_iter()
+                    .map(|(k, v)| (k.into_raw(), read(&v)))
+                    .collect();
+                assert_eq!(got, m.by_age(), "{}", ctx());
+            }
+            Op::KeyRoundTrip(raw) => {
+                let key = Key::<u32>::from_raw(raw);
+                assert_eq!(u32::from(key), raw);
+                assert_eq!(Key::<u32>::from(raw), key);
+                let got = reg.get(key).map(|v| read(&v));
+                assert_eq!(got, m.live.get(&raw).map(|&(v, _)| v), "{}", ctx());
+            }
+            Op::Stats => {}
+            Op::LeakReport => {
+                let report = reg.leak_report();
+                let got: Vec<u32> = report.entries.iter().map(|l| l.key.into_raw()).collect();
+                let expected: Vec<u32> = m.by_age().into_iter().map(|(id, _)| id).collect();
+                assert_eq!(got, expected, "{}", ctx());
+                assert_eq!(report.now, m.clock, "{}", ctx());
+            }
+        }
+        // After every step: the counters agree with the model.
+        assert_eq!(reg.len(), m.live.len(), "{}: len", ctx());
+        assert_eq!(reg.is_empty(), m.live.is_empty(), "{}", ctx());
+        let s = reg.stats();
+        assert_eq!(
+            (s.live, s.registered, s.removed, s.rejected, s.clock),
+            (m.live.len(), m.registered, m.removed, m.rejected, m.clock),
+            "{}: stats",
+            ctx()
+        );
+        assert!(s.high_water >= s.live, "{}", ctx());
+    }
+    // Dropping the kept guards removes exactly their entries.
+    let guarded: Vec<u32> = m.guards.iter().map(|g| g.key().into_raw()).collect();
+    let still: usize = guarded.iter().filter(|id| m.live.contains_key(id)).count();
+    let before = reg.len();
+    m.guards.clear();
+    assert_eq!(reg.len(), before - still);
+    reg.clear();
+    assert!(reg.is_empty());
+}
