@@ -1,0 +1,146 @@
+//! The workloads, each `fn(iters) -> Duration` timing only the measured part,
+//! so criterion (`iter_custom`) and the quick mode run exactly the same code.
+
+use std::hint::black_box;
+use std::sync::Barrier;
+use std::time::{Duration, Instant};
+
+use super::contenders::{Contender, Payload};
+
+/// Entries kept alive around the lifecycle under test.
+pub const LIFECYCLE_BACKGROUND: usize = 1_000;
+/// Entries alive for the lookup, churn and drain workloads.
+pub const LIVE: usize = 10_000;
+
+fn fill<C: Contender>(c: &C, n: usize) -> Vec<u64> {
+    (0..n as u64).map(|i| c.register(Payload::new(i))).collect()
+}
+
+/// A fixed pseudo-random visiting order over `n` indices.
+fn order(n: usize, seed: u64) -> Vec<usize> {
+    let mut x = seed | 1;
+    let mut idx: Vec<usize> = (0..n).collect();
+    for i in (1..n).rev() {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        idx.swap(i, (x % (i as u64 + 1)) as usize);
+    }
+    idx
+}
+
+/// register -> 4 x (get, lock the value, read a field) -> remove.
+#[inline]
+fn lifecycle_once<C: Contender>(c: &C, n: u64) {
+    let key = c.register(Payload::new(n));
+    for _ in 0..4 {
+        let value = c.get(key).expect("just registered");
+        let guard = value.lock().unwrap();
+        black_box(guard.start);
+    }
+    black_box(c.remove(key));
+}
+
+pub fn lifecycle<C: Contender>(iters: u64) -> Duration {
+    let c = C::create();
+    let _background = fill(&c, LIFECYCLE_BACKGROUND);
+    let start = Instant::now();
+    for n in 0..iters {
+        lifecycle_once(&c, n);
+    }
+    start.elapsed()
+}
+
+#[inline]
+fn read<C: Contender>(c: &C, key: u64) {
+    let value = c.get(key).expect("live");
+    let guard = value.lock().unwrap();
+    black_box(guard.start);
+}
+
+pub fn get_hot<C: Contender>(iters: u64) -> Duration {
+    let c = C::create();
+    let keys = fill(&c, LIVE);
+    let visit: Vec<u64> = order(LIVE, 7).into_iter().map(|i| keys[i]).collect();
+    let start = Instant::now();
+    for n in 0..iters as usize {
+        read(&c, visit[n % LIVE]);
+    }
+    start.elapsed()
+}
+
+pub fn churn<C: Contender>(iters: u64) -> Duration {
+    let c = C::create();
+    let mut keys = fill(&c, LIVE);
+    let visit = order(LIVE, 11);
+    let start = Instant::now();
+    for n in 0..iters as usize {
+        let slot = visit[n % LIVE];
+        black_box(c.remove(keys[slot]));
+        keys[slot] = c.register(Payload::new(n as u64));
+    }
+    start.elapsed()
+}
+
+/// One iteration = draining `LIVE` entries (the fill is not timed).
+pub fn drain<C: Contender>(iters: u64) -> Duration {
+    let c = C::create();
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let keys = fill(&c, LIVE);
+        let start = Instant::now();
+        let drained = c.drain(&keys);
+        total += start.elapsed();
+        assert_eq!(drained.len(), LIVE);
+        drop(drained);
+    }
+    total
+}
+
+/// Two threads on one shared registry, each doing `iters` operations; the
+/// result is wall time, so per-iteration figures are per thread.
+fn two_threads<C: Contender + Sync>(
+    c: &C,
+    iters: u64,
+    work: impl Fn(&C, usize, u64) + Sync,
+) -> Duration {
+    let barrier = Barrier::new(3);
+    std::thread::scope(|s| {
+        for t in 0..2 {
+            let (barrier, work) = (&barrier, &work);
+            s.spawn(move || {
+                barrier.wait();
+                work(c, t, iters);
+                barrier.wait();
+            });
+        }
+        barrier.wait();
+        let start = Instant::now();
+        barrier.wait();
+        start.elapsed()
+    })
+}
+
+pub fn mt_lifecycle<C: Contender + Sync>(iters: u64) -> Duration {
+    let c = C::create();
+    let _background = fill(&c, LIFECYCLE_BACKGROUND);
+    two_threads(&c, iters, |c, _t, iters| {
+        for n in 0..iters {
+            lifecycle_once(c, n);
+        }
+    })
+}
+
+pub fn mt_get<C: Contender + Sync>(iters: u64) -> Duration {
+    let c = C::create();
+    let keys = fill(&c, LIVE);
+    let visits: Vec<Vec<u64>> = (0..2)
+        .map(|t| order(LIVE, 13 + t).into_iter().map(|i| keys[i]).collect())
+        .collect();
+    two_threads(&c, iters, |c, t, iters| {
+        let visit = &visits[t];
+        for n in 0..iters as usize {
+            read(c, visit[n % LIVE]);
+        }
+    })
+}
