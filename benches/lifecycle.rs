@@ -8,6 +8,9 @@
 //! Ratios are `peer ns/op ÷ this crate's ns/op`: above 1 means this crate is
 //! faster. `scripts/bench.sh` turns a criterion run into BENCHMARKS.md's table.
 
+// The MSRV promise covers the library; benches use newer std freely.
+#![allow(clippy::incompatible_msrv)]
+
 use std::time::Duration;
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
@@ -88,8 +91,14 @@ fn quick() {
         "mt_lifecycle" | "mt_get" => 100_000,
         _ => 200_000,
     };
+    // `WRR_BENCH_QUICK=lifecycle,churn` limits the run to those workloads.
+    let only = std::env::var("WRR_BENCH_QUICK").unwrap_or_default();
+    let wanted = |w: &str| only == "1" || only.split(',').any(|o| o == w);
+    // `WRR_BENCH_CONTENDERS=this-crate,mutex-slab` limits the contenders (for profiling).
+    let who = std::env::var("WRR_BENCH_CONTENDERS").unwrap_or_default();
+    let chosen = |c: &str| who.is_empty() || who.split(',').any(|o| o == c);
     let mut results: Vec<(&str, &str, f64)> = Vec::new();
-    for (workload, contender, run) in matrix() {
+    for (workload, contender, run) in matrix().into_iter().filter(|m| wanted(m.0) && chosen(m.1)) {
         let n = iters(workload);
         run(n / 10); // warm up
         let best = (0..5).map(|_| run(n)).min().unwrap_or_default();

@@ -26,7 +26,9 @@ pub enum Error {
         limit: usize,
     },
     /// Every slot for registry-issued keys is in use
-    /// ([`MAX_ISSUED`](crate::MAX_ISSUED) of them).
+    /// ([`MAX_ISSUED`](crate::MAX_ISSUED) of them), or the registry holds its
+    /// absolute maximum of entries (over 16 million, caller-chosen ids
+    /// included).
     Exhausted,
 }
 

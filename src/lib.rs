@@ -124,6 +124,7 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+mod counts;
 mod error;
 mod key;
 mod registration;

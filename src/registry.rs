@@ -13,15 +13,13 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::counts::{Counts, UNBOUNDED};
 use crate::error::{Error, Rejected};
 use crate::key::{decode, AsKey, Key, SHARDS};
 use crate::registration::Registration;
 use crate::shard::{Counters, Entry, Shard};
 use crate::stats::{Leak, LeakReport, Stats};
-use crate::sync::{lock, AtomicU64, AtomicUsize, CachePadded, Ordering::Relaxed};
-
-/// The limit value that means "no limit".
-const UNBOUNDED: usize = usize::MAX;
+use crate::sync::{lock, CachePadded};
 
 /// A thread-safe table of `Arc<Mutex<T>>` resources keyed by `u32` ids that
 /// stay valid across a WebAssembly component boundary.
@@ -78,19 +76,6 @@ pub struct ResourceRegistry<T> {
     counts: CachePadded<Counts>,
 }
 
-/// Counters shared by all shards.
-struct Counts {
-    /// Entries alive or reserved: incremented before an entry is stored, so a
-    /// limit checked against it holds at every moment.
-    live: AtomicUsize,
-    high_water: AtomicUsize,
-    limit: AtomicUsize,
-    rejected: AtomicU64,
-    /// The logical clock: one tick per entry added. (`std::time::Instant`
-    /// panics on wasm32-unknown-unknown.)
-    clock: AtomicU64,
-}
-
 #[cfg(not(loom))]
 impl<T> ResourceRegistry<T> {
     // A path to a constant may be repeated in an array expression even though
@@ -125,13 +110,7 @@ impl<T> ResourceRegistry<T> {
     pub const fn with_limit(limit: usize) -> Self {
         ResourceRegistry {
             shards: [Self::EMPTY_SHARD; SHARDS],
-            counts: CachePadded(Counts {
-                live: AtomicUsize::new(0),
-                high_water: AtomicUsize::new(0),
-                limit: AtomicUsize::new(limit),
-                rejected: AtomicU64::new(0),
-                clock: AtomicU64::new(0),
-            }),
+            counts: CachePadded(Counts::new(limit)),
         }
     }
 }
@@ -149,13 +128,7 @@ impl<T> ResourceRegistry<T> {
     pub fn with_limit(limit: usize) -> Self {
         ResourceRegistry {
             shards: std::array::from_fn(|_| CachePadded(Mutex::new(Shard::new()))),
-            counts: CachePadded(Counts {
-                live: AtomicUsize::new(0),
-                high_water: AtomicUsize::new(0),
-                limit: AtomicUsize::new(limit),
-                rejected: AtomicU64::new(0),
-                clock: AtomicU64::new(0),
-            }),
+            counts: CachePadded(Counts::new(limit)),
         }
     }
 }
@@ -207,46 +180,6 @@ impl<T> ResourceRegistry<T> {
         &self.shards[decode(raw).shard]
     }
 
-    /// Claims room for one more entry, or says why there is none.
-    #[inline]
-    fn reserve(&self) -> Result<(), Error> {
-        let counts = &*self.counts;
-        let limit = counts.limit.load(Relaxed);
-        let live = if limit == UNBOUNDED {
-            counts.live.fetch_add(1, Relaxed) + 1
-        } else {
-            match counts.live.fetch_update(Relaxed, Relaxed, |n| {
-                if n < limit {
-                    Some(n + 1)
-                } else {
-                    None
-                }
-            }) {
-                Ok(n) => n + 1,
-                Err(_) => {
-                    counts.rejected.fetch_add(1, Relaxed);
-                    return Err(Error::Full { limit });
-                }
-            }
-        };
-        if live > counts.high_water.load(Relaxed) {
-            counts.high_water.fetch_max(live, Relaxed);
-        }
-        Ok(())
-    }
-
-    #[inline]
-    fn release(&self, n: usize) {
-        if n > 0 {
-            self.counts.live.fetch_sub(n, Relaxed);
-        }
-    }
-
-    #[inline]
-    fn tick(&self) -> u64 {
-        self.counts.clock.fetch_add(1, Relaxed)
-    }
-
     // ----- the compatible API ---------------------------------------------
 
     /// Stores `value` under a caller-chosen `id`, returning the value it
@@ -292,13 +225,17 @@ impl<T> ResourceRegistry<T> {
     ) -> Result<Option<Value<T>>, Rejected<Value<T>>> {
         let raw = id.raw_id();
         let mut shard = lock(self.shard(raw));
-        if !shard.contains(raw) {
-            if let Err(error) = self.reserve() {
-                drop(shard);
-                return Err(Rejected::new(error, value));
+        let born = if shard.contains(raw) {
+            self.counts.tick()
+        } else {
+            match self.counts.reserve() {
+                Ok(born) => born,
+                Err(error) => {
+                    drop(shard);
+                    return Err(Rejected::new(error, value));
+                }
             }
-        }
-        let born = self.tick();
+        };
         let displaced = shard.insert(raw, Entry { value, born });
         drop(shard);
         Ok(displaced.map(|entry| entry.value))
@@ -353,7 +290,7 @@ impl<T> ResourceRegistry<T> {
         let raw = id.raw_id();
         let removed = lock(self.shard(raw)).remove(raw);
         removed.map(|entry| {
-            self.release(1);
+            self.counts.release(1);
             entry.value
         })
     }
@@ -394,7 +331,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn len(&self) -> usize {
-        self.counts.live.load(Relaxed)
+        self.counts.live()
     }
 
     /// Whether no entry is alive.
@@ -422,13 +359,11 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn try_register(&self, value: Value<T>) -> Result<Key<T>, Rejected<Value<T>>> {
-        if let Err(error) = self.reserve() {
-            return Err(Rejected::new(error, value));
-        }
-        let mut entry = Entry {
-            value,
-            born: self.tick(),
+        let born = match self.counts.reserve() {
+            Ok(born) => born,
+            Err(error) => return Err(Rejected::new(error, value)),
         };
+        let mut entry = Entry { value, born };
         let home = home_shard();
         for step in 0..SHARDS {
             let shard = (home + step) % SHARDS;
@@ -438,7 +373,7 @@ impl<T> ResourceRegistry<T> {
                 Err(back) => entry = back,
             }
         }
-        self.release(1);
+        self.counts.release(1);
         Err(Rejected::new(Error::Exhausted, entry.value))
     }
 
@@ -494,7 +429,7 @@ impl<T> ResourceRegistry<T> {
         match Arc::try_unwrap(entry.value) {
             Ok(mutex) => {
                 drop(shard);
-                self.release(1);
+                self.counts.release(1);
                 Ok(mutex.into_inner().unwrap_or_else(PoisonError::into_inner))
             }
             Err(value) => {
@@ -577,7 +512,7 @@ impl<T> ResourceRegistry<T> {
         for (index, shard) in self.shards.iter().enumerate() {
             let before = out.len();
             lock(shard).drain_into(index, &mut out);
-            self.release(out.len() - before);
+            self.counts.release(out.len() - before);
         }
         out.sort_by_key(|(_, entry)| entry.born);
         out.into_iter()
@@ -634,7 +569,7 @@ impl<T> ResourceRegistry<T> {
             let taken =
                 lock(self.shard(raw)).remove_if(raw, |entry| Arc::ptr_eq(&entry.value, &value));
             if let Ok(entry) = taken {
-                self.release(1);
+                self.counts.release(1);
                 removed += 1;
                 drop(entry); // after the lock: `T`'s Drop may call back in
             }
@@ -667,10 +602,7 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(ResourceRegistry::<u8>::new().limit(), None);
     /// ```
     pub fn limit(&self) -> Option<usize> {
-        match self.counts.limit.load(Relaxed) {
-            UNBOUNDED => None,
-            limit => Some(limit),
-        }
+        self.counts.limit()
     }
 
     /// Sets or lifts the limit. Entries already alive beyond a new, lower
@@ -686,7 +618,7 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_ok());
     /// ```
     pub fn set_limit(&self, limit: Option<usize>) {
-        self.counts.limit.store(limit.unwrap_or(UNBOUNDED), Relaxed);
+        self.counts.set_limit(limit);
     }
 
     // ----- stats -----------------------------------------------------------------
@@ -712,15 +644,15 @@ impl<T> ResourceRegistry<T> {
         }
         let counts = &*self.counts;
         Stats {
-            live: counts.live.load(Relaxed),
-            high_water: counts.high_water.load(Relaxed),
+            live: counts.live(),
+            high_water: counts.high_water(),
             registered: sum.registered,
             removed: sum.removed,
-            rejected: counts.rejected.load(Relaxed),
+            rejected: counts.rejected(),
             stale_lookups: sum.stale_lookups,
             unknown_lookups: sum.unknown_lookups,
             limit: self.limit(),
-            clock: counts.clock.load(Relaxed),
+            clock: counts.clock(),
         }
     }
 
@@ -736,7 +668,7 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(report.entries[0].key.into_raw(), forgotten);
     /// ```
     pub fn leak_report(&self) -> LeakReport<T> {
-        let now = self.counts.clock.load(Relaxed);
+        let now = self.counts.clock();
         let entries = self
             .collect(|raw, entry| Leak {
                 key: Key::from_raw(raw),
@@ -758,7 +690,7 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(reg.clock(), 1);
     /// ```
     pub fn clock(&self) -> u64 {
-        self.counts.clock.load(Relaxed)
+        self.counts.clock()
     }
 }
 

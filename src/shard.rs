@@ -127,6 +127,26 @@ impl<T> Shard<T> {
     /// The entry under `raw`, counting a miss in the stats.
     #[inline]
     pub(crate) fn get(&mut self, raw: u32) -> Option<&Entry<T>> {
+        // The hot path: a live issued key, decided by one slot read.
+        if let Some((index, generation)) = decode(raw).slot {
+            let hit = matches!(
+                self.slots.get(index),
+                Some(Slot { generation: g, state: State::Occupied(_) }) if *g == generation
+            );
+            if hit {
+                // Returned on every path of this branch, which is what lets
+                // the slow path below borrow `self` mutably.
+                return match &self.slots[index].state {
+                    State::Occupied(entry) => Some(entry),
+                    State::Vacant(_) => None,
+                };
+            }
+        }
+        self.get_slow(raw)
+    }
+
+    #[cold]
+    fn get_slow(&mut self, raw: u32) -> Option<&Entry<T>> {
         match self.find(raw) {
             Found::Slot(index) => match &self.slots[index].state {
                 State::Occupied(entry) => Some(entry),
@@ -143,6 +163,15 @@ impl<T> Shard<T> {
     /// Removes and returns the entry under `raw`, counting a miss in the stats.
     #[inline]
     pub(crate) fn remove(&mut self, raw: u32) -> Option<Entry<T>> {
+        if let Some((index, generation)) = decode(raw).slot {
+            if let Some(slot) = self.slots.get_mut(index) {
+                if slot.generation == generation {
+                    if let State::Occupied(_) = slot.state {
+                        return self.vacate(index);
+                    }
+                }
+            }
+        }
         match self.remove_if(raw, |_| true) {
             Ok(entry) => Some(entry),
             Err(Refused::Missing { stale }) => {
@@ -150,6 +179,26 @@ impl<T> Shard<T> {
                 None
             }
             Err(Refused::Kept) => None,
+        }
+    }
+
+    /// Empties an occupied slot: a new generation makes every copy of the
+    /// old key stale, and the slot goes to the front of the free list.
+    #[inline]
+    fn vacate(&mut self, index: usize) -> Option<Entry<T>> {
+        let slot = &mut self.slots[index];
+        match std::mem::replace(&mut slot.state, State::Vacant(self.free_head)) {
+            State::Occupied(entry) => {
+                slot.generation = (slot.generation + 1) & GENERATION_MASK;
+                self.free_head = index as u32 + 1;
+                self.occupied -= 1;
+                self.counters.removed += 1;
+                Some(entry)
+            }
+            vacant => {
+                slot.state = vacant; // not reached: callers check first
+                None
+            }
         }
     }
 
@@ -162,23 +211,14 @@ impl<T> Shard<T> {
     ) -> Result<Entry<T>, Refused> {
         let entry = match self.find(raw) {
             Found::Slot(index) => {
-                let slot = &mut self.slots[index];
-                let approved = match &slot.state {
+                let approved = match &self.slots[index].state {
                     State::Occupied(entry) => approve(entry),
                     State::Vacant(_) => false,
                 };
                 if !approved {
                     return Err(Refused::Kept);
                 }
-                let old = std::mem::replace(&mut slot.state, State::Vacant(self.free_head));
-                // A new generation makes every copy of the old key stale.
-                slot.generation = (slot.generation + 1) & GENERATION_MASK;
-                self.free_head = index as u32 + 1;
-                self.occupied -= 1;
-                match old {
-                    State::Occupied(entry) => entry,
-                    State::Vacant(_) => return Err(Refused::Kept), // unreachable: checked above
-                }
+                return self.vacate(index).ok_or(Refused::Kept);
             }
             Found::Named => {
                 let named = self.named.as_mut().ok_or(Refused::Kept)?;

@@ -41,7 +41,8 @@ pub struct Stats {
     pub unknown_lookups: u64,
     /// The limit on live entries, if one is set.
     pub limit: Option<usize>,
-    /// The registry's logical clock: one tick per entry added.
+    /// The registry's logical clock: one tick per entry added (or value
+    /// replaced by `insert`), counted modulo 2^40.
     pub clock: u64,
 }
 

@@ -8,7 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use wit_resource_registry::ResourceRegistry;
 
-/// About 64 bytes, like a small span record.
+/// About 64 bytes, like a small span record; only `start` is read.
+#[allow(dead_code)]
 pub struct Payload {
     pub id: u64,
     pub start: u64,

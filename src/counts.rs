@@ -1,0 +1,167 @@
+//! The counters every shard shares: live entries, the logical clock, the
+//! high-water mark, the limit and the refusals.
+//!
+//! The live count and the clock share one `AtomicU64`, so adding an entry
+//! costs one atomic read-modify-write for both: the low [`LIVE_BITS`] bits
+//! count live (or reserved) entries, the high bits count ticks. The count is
+//! reserved before an entry is stored, so a limit holds at every moment.
+
+use crate::error::Error;
+use crate::sync::{AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+const LIVE_BITS: u32 = 24;
+const LIVE_MASK: u64 = (1 << LIVE_BITS) - 1;
+const TICK: u64 = 1 << LIVE_BITS;
+
+/// The most entries a registry holds, issued and caller-chosen together. The
+/// margin below `LIVE_MASK` absorbs reservations in flight on other threads
+/// (each takes one, checks, and gives it back when over).
+pub(crate) const MAX_LIVE: usize = (LIVE_MASK - (1 << 16)) as usize;
+
+/// The limit value that means "no limit".
+pub(crate) const UNBOUNDED: usize = usize::MAX;
+
+pub(crate) struct Counts {
+    /// `clock << LIVE_BITS | live`.
+    state: AtomicU64,
+    high_water: AtomicUsize,
+    limit: AtomicUsize,
+    rejected: AtomicU64,
+}
+
+impl Counts {
+    #[cfg(not(loom))]
+    pub(crate) const fn new(limit: usize) -> Self {
+        Counts {
+            state: AtomicU64::new(0),
+            high_water: AtomicUsize::new(0),
+            limit: AtomicUsize::new(limit),
+            rejected: AtomicU64::new(0),
+        }
+    }
+
+    #[cfg(loom)]
+    pub(crate) fn new(limit: usize) -> Self {
+        Counts {
+            state: AtomicU64::new(0),
+            high_water: AtomicUsize::new(0),
+            limit: AtomicUsize::new(limit),
+            rejected: AtomicU64::new(0),
+        }
+    }
+
+    /// Claims room for one more entry and a tick of the clock; returns the
+    /// tick (the entry's birth time) or why there is no room.
+    #[inline]
+    pub(crate) fn reserve(&self) -> Result<u64, Error> {
+        let limit = self.limit.load(Relaxed);
+        let old = if limit >= MAX_LIVE {
+            let old = self.state.fetch_add(TICK | 1, Relaxed);
+            if (old & LIVE_MASK) as usize >= MAX_LIVE {
+                self.release(1);
+                return Err(self.refuse(Error::Exhausted));
+            }
+            old
+        } else {
+            let fits = |s: u64| {
+                if ((s & LIVE_MASK) as usize) < limit {
+                    Some(s + (TICK | 1))
+                } else {
+                    None
+                }
+            };
+            match self.state.fetch_update(Relaxed, Relaxed, fits) {
+                Ok(old) => old,
+                Err(_) => return Err(self.refuse(Error::Full { limit })),
+            }
+        };
+        let live = (old & LIVE_MASK) as usize + 1;
+        if live > self.high_water.load(Relaxed) {
+            self.high_water.fetch_max(live, Relaxed);
+        }
+        Ok(old >> LIVE_BITS)
+    }
+
+    fn refuse(&self, error: Error) -> Error {
+        self.rejected.fetch_add(1, Relaxed);
+        error
+    }
+
+    /// A tick of the clock with no new entry (a value replaced in place).
+    #[inline]
+    pub(crate) fn tick(&self) -> u64 {
+        self.state.fetch_add(TICK, Relaxed) >> LIVE_BITS
+    }
+
+    /// `n` entries left the registry.
+    #[inline]
+    pub(crate) fn release(&self, n: usize) {
+        if n > 0 {
+            self.state.fetch_sub(n as u64, Relaxed);
+        }
+    }
+
+    #[inline]
+    pub(crate) fn live(&self) -> usize {
+        (self.state.load(Relaxed) & LIVE_MASK) as usize
+    }
+
+    /// The logical clock: ticks so far, modulo 2^40.
+    pub(crate) fn clock(&self) -> u64 {
+        self.state.load(Relaxed) >> LIVE_BITS
+    }
+
+    pub(crate) fn high_water(&self) -> usize {
+        self.high_water.load(Relaxed)
+    }
+
+    pub(crate) fn rejected(&self) -> u64 {
+        self.rejected.load(Relaxed)
+    }
+
+    pub(crate) fn limit(&self) -> Option<usize> {
+        match self.limit.load(Relaxed) {
+            UNBOUNDED => None,
+            limit => Some(limit),
+        }
+    }
+
+    pub(crate) fn set_limit(&self, limit: Option<usize>) {
+        self.limit.store(limit.unwrap_or(UNBOUNDED), Relaxed);
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_word_counts_live_entries_and_ticks() {
+        let c = Counts::new(UNBOUNDED);
+        assert_eq!(c.reserve(), Ok(0));
+        assert_eq!(c.reserve(), Ok(1));
+        assert_eq!(c.tick(), 2);
+        c.release(1);
+        assert_eq!((c.live(), c.clock(), c.high_water()), (1, 3, 2));
+    }
+
+    #[test]
+    fn a_limit_refuses_and_counts() {
+        let c = Counts::new(1);
+        assert!(c.reserve().is_ok());
+        assert_eq!(c.reserve(), Err(Error::Full { limit: 1 }));
+        assert_eq!((c.live(), c.rejected()), (1, 1));
+        c.set_limit(None);
+        assert_eq!(c.limit(), None);
+        assert!(c.reserve().is_ok());
+    }
+
+    #[test]
+    fn the_live_count_never_overflows_into_the_clock() {
+        let c = Counts::new(UNBOUNDED);
+        c.state.store((5 << LIVE_BITS) | MAX_LIVE as u64, Relaxed);
+        assert_eq!(c.reserve(), Err(Error::Exhausted));
+        assert_eq!(c.live(), MAX_LIVE);
+        assert_eq!(c.clock(), 6);
+    }
+}
