@@ -92,8 +92,8 @@ impl<'r, T> Registration<'r, T> {
 
     /// Removes the entry and returns its value by value, exactly once (see
     /// [`ResourceRegistry::take`]). When that fails the guard comes back in the
-    /// error: with [`Error::Shared`] the entry is still registered and the
-    /// guard still owns it; with [`Error::NotFound`] something else already
+    /// error: with [`Error::Shared`](crate::Error::Shared) the entry is still registered and the
+    /// guard still owns it; with [`Error::NotFound`](crate::Error::NotFound) something else already
     /// removed it.
     ///
     /// ```
