@@ -260,6 +260,7 @@ impl<T> Shard<T> {
 
     /// Stores `entry` under a new issued key, or hands it back when every
     /// slot of this shard is in use.
+    #[inline]
     pub(crate) fn alloc(&mut self, shard: usize, entry: Entry<T>) -> Result<u32, Entry<T>> {
         let index = if self.free_head != 0 {
             (self.free_head - 1) as usize
