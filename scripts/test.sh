@@ -11,5 +11,9 @@ echo "== crate: unit, integration and doc tests"
 cargo test --all-targets
 cargo test --doc
 
+echo "== components: the registry-backed and naive guests under wasmtime"
+cargo test -p telemetry-host
+cargo run --quiet -p telemetry-host --example request >/dev/null
+
 echo "== the main example"
 cargo run --quiet --example span_lifecycle >/dev/null

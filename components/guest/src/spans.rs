@@ -1,0 +1,163 @@
+//! Tracers and spans, kept in a `ResourceRegistry` (the recommended way).
+
+use std::cell::RefCell;
+use std::sync::{Arc, Mutex};
+
+use wit_resource_registry::{Registration, ResourceRegistry};
+
+use crate::exports::wrr::telemetry::admin::KindStats;
+use crate::exports::wrr::telemetry::trace::{
+    Guest, GuestSpan, GuestTracer, Span, SpanBorrow, SpanData, StatusCode, TelemetryError,
+};
+use crate::span_inner::{already_ended, SpanInner};
+use crate::Component;
+
+/// The default bound on live spans; `admin.set-max-spans` changes it.
+const DEFAULT_MAX_SPANS: usize = 10_000;
+
+pub(crate) static SPANS: ResourceRegistry<SpanInner> =
+    ResourceRegistry::with_limit(DEFAULT_MAX_SPANS);
+
+pub(crate) struct MyTracer {
+    name: String,
+}
+
+/// The span resource's implementation: only its registry entry. The key in
+/// it is the span's identity; `Span::handle()` is not.
+pub(crate) struct MySpan {
+    entry: Registration<'static, SpanInner>,
+}
+
+impl MySpan {
+    fn with(&self, f: impl FnOnce(&mut SpanInner)) {
+        // `None` once shutdown ended the span: later calls are no-ops.
+        if let Some(inner) = self.entry.get() {
+            f(&mut inner.lock().unwrap_or_else(|p| p.into_inner()));
+        }
+    }
+}
+
+/// Starts a span: registers its data, then wraps it in a handle.
+fn start(tracer: &str, name: String, parent: Option<u32>) -> Result<Span, TelemetryError> {
+    if crate::exporting::is_shut_down() {
+        return Err(TelemetryError::ShutDown);
+    }
+    let inner = Arc::new(Mutex::new(SpanInner::new(tracer, name, parent)));
+    match SPANS.register_guarded(inner) {
+        Ok(entry) => Ok(Span::new(MySpan { entry })),
+        Err(refused) => Err(crate::refused(refused.error())),
+    }
+}
+
+impl GuestTracer for MyTracer {
+    fn new(name: String, _version: String) -> Self {
+        MyTracer { name }
+    }
+
+    fn start_span(
+        &self,
+        name: String,
+        parent: Option<SpanBorrow<'_>>,
+    ) -> Result<Span, TelemetryError> {
+        start(&self.name, name, parent.map(|p| id_of(&p)))
+    }
+}
+
+impl GuestSpan for MySpan {
+    fn id(&self) -> u32 {
+        self.entry.key().into_raw()
+    }
+
+    fn set_attribute(&self, key: String, value: String) {
+        self.with(|s| s.set_attribute(key, value));
+    }
+
+    fn add_event(&self, name: String) {
+        self.with(|s| s.add_event(name));
+    }
+
+    fn set_status(&self, code: StatusCode, message: String) {
+        self.with(|s| s.set_status(code, message));
+    }
+
+    fn end(this: Span) -> SpanData {
+        let span: MySpan = this.into_inner();
+        let id = span.entry.key().into_raw();
+        let data = match span.entry.take() {
+            Ok(inner) => inner.finish(id, false),
+            // Already ended by `shutdown`: nothing is reported twice.
+            Err(_) => already_ended(id),
+        };
+        crate::exporting::finished_span(data.clone());
+        data
+    }
+}
+
+impl Guest for Component {
+    type Tracer = MyTracer;
+    type Span = MySpan;
+}
+
+/// The identity of a borrowed span, for parents and log records.
+pub(crate) fn id_of(span: &SpanBorrow<'_>) -> u32 {
+    span.get::<MySpan>().entry.key().into_raw()
+}
+
+/// Ends every span still open, exactly once (shutdown).
+pub(crate) fn drain_open() -> Vec<SpanData> {
+    let mut ended = Vec::new();
+    SPANS.drain_with(|key, inner| {
+        let inner = match Arc::try_unwrap(inner) {
+            Ok(mutex) => mutex.into_inner().unwrap_or_else(|p| p.into_inner()),
+            Err(shared) => {
+                let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
+                std::mem::replace(&mut *guard, SpanInner::new("", String::new(), None))
+            }
+        };
+        ended.push(inner.finish(key.into_raw(), true));
+    });
+    ended
+}
+
+pub(crate) fn set_limit(max: u32) {
+    SPANS.set_limit(Some(max as usize));
+}
+
+pub(crate) fn stats() -> KindStats {
+    crate::kind_stats("spans", &SPANS)
+}
+
+thread_local! {
+    /// Spans the component keeps for itself (`admin.hold-spans`).
+    static HELD: RefCell<Vec<Span>> = const { RefCell::new(Vec::new()) };
+}
+
+pub(crate) fn hold(n: u32) {
+    for i in 0..n {
+        if let Ok(span) = start("held", format!("held-{}", i), None) {
+            HELD.with(|held| held.borrow_mut().push(span));
+        }
+    }
+}
+
+pub(crate) fn release_held() {
+    // Dropping a handle the component owns drops `MySpan`: the RAII path.
+    let held = HELD.with(|held| std::mem::take(&mut *held.borrow_mut()));
+    drop(held);
+}
+
+/// `n` span lifecycles in one call: start, one attribute, end.
+pub(crate) fn churn(n: u32) -> u64 {
+    let mut ended = 0;
+    for i in 0..n {
+        if let Ok(span) = start("churn", String::new(), None) {
+            span.get::<MySpan>()
+                .set_attribute("i".into(), i.to_string());
+            let span: MySpan = span.into_inner();
+            if span.entry.take().is_ok() {
+                ended += 1;
+            }
+        }
+    }
+    ended
+}
