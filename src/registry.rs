@@ -11,7 +11,7 @@
 
 use std::cell::Cell;
 use std::fmt;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, PoisonError};
 
 use crate::counts::{Counts, UNBOUNDED};
 use crate::error::{Error, Rejected};
@@ -19,7 +19,7 @@ use crate::key::{decode, AsKey, Key, SHARDS};
 use crate::registration::Registration;
 use crate::shard::{Counters, Entry, Shard};
 use crate::stats::{Leak, LeakReport, Stats};
-use crate::sync::{lock, CachePadded};
+use crate::sync::{lock, CachePadded, Mutex, MutexGuard};
 
 /// A thread-safe table of `Arc<Mutex<T>>` resources keyed by `u32` ids that
 /// stay valid across a WebAssembly component boundary.
@@ -172,7 +172,9 @@ fn home_shard() -> usize {
     .unwrap_or(0)
 }
 
-type Value<T> = Arc<Mutex<T>>;
+/// The values users store: always std's `Mutex`, also under loom, where only
+/// the registry's own locks are modelled.
+type Value<T> = Arc<std::sync::Mutex<T>>;
 
 impl<T> ResourceRegistry<T> {
     #[inline]
@@ -447,17 +449,28 @@ impl<T> ResourceRegistry<T> {
 
     // ----- enumeration -----------------------------------------------------
 
+    /// Every shard's lock, always taken in shard order. Every other
+    /// operation holds at most one shard lock, so this cannot deadlock; it
+    /// gives enumeration a consistent cut: what it sees was all alive at one
+    /// instant, never an entry removed from one shard next to its successor
+    /// added to another.
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Shard<T>>> {
+        self.shards.iter().map(|shard| lock(shard)).collect()
+    }
+
     fn collect<R>(&self, mut each: impl FnMut(u32, &Entry<T>) -> R) -> Vec<(u64, R)> {
         let mut out = Vec::new();
-        for (index, shard) in self.shards.iter().enumerate() {
-            lock(shard).for_each(index, |raw, entry| out.push((entry.born, each(raw, entry))));
+        for (index, shard) in self.lock_all().iter().enumerate() {
+            shard.for_each(index, |raw, entry| out.push((entry.born, each(raw, entry))));
         }
         out.sort_by_key(|&(born, _)| born);
         out
     }
 
-    /// Every live entry, oldest first, with clones of their values. The
-    /// registry's locks are released before this returns.
+    /// Every live entry, oldest first, with clones of their values: a
+    /// consistent cut (all of them were alive together at one instant, even
+    /// under concurrent use). The registry's locks are released before this
+    /// returns.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -495,7 +508,8 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// Removes every live entry and returns them, oldest first. Each entry is
-    /// returned by exactly one `drain` (or other removal), even under races.
+    /// returned by exactly one `drain` (or other removal), even under races;
+    /// all of them are taken at one instant.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -509,11 +523,12 @@ impl<T> ResourceRegistry<T> {
     /// ```
     pub fn drain(&self) -> Vec<(Key<T>, Value<T>)> {
         let mut out = Vec::new();
-        for (index, shard) in self.shards.iter().enumerate() {
-            let before = out.len();
-            lock(shard).drain_into(index, &mut out);
-            self.counts.release(out.len() - before);
+        let mut shards = self.lock_all();
+        for (index, shard) in shards.iter_mut().enumerate() {
+            shard.drain_into(index, &mut out);
         }
+        drop(shards);
+        self.counts.release(out.len());
         out.sort_by_key(|(_, entry)| entry.born);
         out.into_iter()
             .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
@@ -623,8 +638,10 @@ impl<T> ResourceRegistry<T> {
 
     // ----- stats -----------------------------------------------------------------
 
-    /// The registry's counters. Sums over the shards, so under concurrent use
-    /// the figures are each exact but not taken at one instant.
+    /// The registry's counters. `registered`, `removed` and the lookup
+    /// counts are taken at one instant; under concurrent use `live` may also
+    /// count registrations in flight (it is reserved before an entry is
+    /// stored), so `live >= registered - removed` then, with equality at rest.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -635,8 +652,8 @@ impl<T> ResourceRegistry<T> {
     /// ```
     pub fn stats(&self) -> Stats {
         let mut sum = Counters::default();
-        for shard in &self.shards {
-            let counters = lock(shard).counters;
+        for shard in self.lock_all() {
+            let counters = shard.counters;
             sum.registered += counters.registered;
             sum.removed += counters.removed;
             sum.stale_lookups += counters.stale_lookups;
@@ -699,7 +716,7 @@ mod tests {
     use super::*;
 
     fn val<V>(v: V) -> Value<V> {
-        Arc::new(Mutex::new(v))
+        Arc::new(std::sync::Mutex::new(v))
     }
 
     #[test]

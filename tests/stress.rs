@@ -142,3 +142,83 @@ fn racing_takes_of_one_id_have_exactly_one_winner() {
     }
     assert!(reg.is_empty());
 }
+
+#[test]
+fn a_flooded_bounded_registry_holds_its_bound_at_every_moment() {
+    const LIMIT: usize = 100;
+    const PER_THREAD: u32 = 200_000;
+    let reg: Arc<ResourceRegistry<u32>> = Arc::new(ResourceRegistry::with_limit(LIMIT));
+    let done = Arc::new(AtomicUsize::new(0));
+    let barrier = Arc::new(Barrier::new(3));
+    let flooders: Vec<_> = (0..2u32)
+        .map(|t| {
+            let (reg, done, barrier) = (reg.clone(), done.clone(), barrier.clone());
+            thread::spawn(move || {
+                // Counted even if this thread panics, so the observer stops.
+                struct Done(Arc<AtomicUsize>);
+                impl Drop for Done {
+                    fn drop(&mut self) {
+                        self.0.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+                let _done = Done(done);
+                barrier.wait();
+                let (mut accepted, mut refused_back) = (Vec::new(), 0u32);
+                for n in 0..PER_THREAD {
+                    let v = t * PER_THREAD + n;
+                    match reg.try_register(Arc::new(Mutex::new(v))) {
+                        Ok(key) => accepted.push(key),
+                        Err(refused) => {
+                            assert_eq!(refused.error(), Error::Full { limit: LIMIT });
+                            assert_eq!(
+                                *refused.into_value().lock().unwrap(),
+                                v,
+                                "the refused value comes back"
+                            );
+                            refused_back += 1;
+                        }
+                    }
+                    // Free some room now and then, so the bound is crossed often.
+                    // (`remove`, not `take`: the observer's snapshot may hold a
+                    // clone, and then `take` rightly answers `Shared`.)
+                    if n % 7 == 0 {
+                        if let Some(key) = accepted.pop() {
+                            assert!(reg.remove(key).is_some());
+                        }
+                    }
+                }
+                (accepted, refused_back)
+            })
+        })
+        .collect();
+    // The observer: len(), stats() and a snapshot, over and over.
+    barrier.wait();
+    let mut samples = 0u64;
+    while done.load(Ordering::SeqCst) < 2 {
+        assert!(reg.len() <= LIMIT, "len {} > {}", reg.len(), LIMIT);
+        let s = reg.stats();
+        assert!(s.live <= LIMIT && s.high_water <= LIMIT, "{:?}", s);
+        if samples % 64 == 0 {
+            assert!(reg.snapshot().len() <= LIMIT);
+        }
+        samples += 1;
+    }
+    let mut still_live = 0;
+    let mut refused = 0;
+    for f in flooders {
+        let (accepted, back) = f.join().unwrap();
+        still_live += accepted.len();
+        refused += back as u64;
+    }
+    assert!(samples > 100, "the observer sampled only {} times", samples);
+    assert!(refused > 0, "the flood never hit the limit");
+    let s = reg.stats();
+    assert_eq!(s.live, still_live);
+    assert_eq!(s.rejected, refused);
+    assert_eq!(
+        s.registered + refused,
+        2 * PER_THREAD as u64,
+        "every value was either taken in or handed back"
+    );
+    assert_eq!(s.high_water, LIMIT);
+}
