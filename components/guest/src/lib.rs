@@ -16,6 +16,7 @@ mod clock;
 mod exporting;
 mod logs;
 mod metrics;
+mod reentrancy;
 mod span_inner;
 #[cfg(not(feature = "naive"))]
 mod spans;
@@ -82,6 +83,10 @@ impl admin::Guest for Component {
 
     fn churn(n: u32) -> u64 {
         spans::churn(n)
+    }
+
+    fn reentrancy_check() -> u32 {
+        reentrancy::check()
     }
 
     fn trap(message: String) {

@@ -316,6 +316,12 @@ impl Session {
             .call_churn(&mut self.store, n)
     }
 
+    pub fn reentrancy_check(&mut self) -> wasmtime::Result<u32> {
+        self.api
+            .wrr_telemetry_admin()
+            .call_reentrancy_check(&mut self.store)
+    }
+
     pub fn trap(&mut self, message: &str) -> wasmtime::Result<()> {
         self.api
             .wrr_telemetry_admin()
