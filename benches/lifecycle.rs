@@ -88,7 +88,7 @@ fn bench(c: &mut Criterion) {
 fn quick() {
     let iters = |workload: &str| match workload {
         "drain" => 20,
-        "mt_lifecycle" | "mt_get" => 100_000,
+        "mt_lifecycle" | "mt_get" => 100, // x MT_BATCH operations each
         _ => 200_000,
     };
     // `WRR_BENCH_QUICK=lifecycle,churn` limits the run to those workloads.

@@ -463,7 +463,7 @@ impl<T> ResourceRegistry<T> {
         for (index, shard) in self.lock_all().iter().enumerate() {
             shard.for_each(index, |raw, entry| out.push((entry.born, each(raw, entry))));
         }
-        out.sort_by_key(|&(born, _)| born);
+        out.sort_unstable_by_key(|&(born, _)| born);
         out
     }
 
@@ -522,14 +522,16 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.is_empty() && reg.get(id).is_none());
     /// ```
     pub fn drain(&self) -> Vec<(Key<T>, Value<T>)> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.len());
         let mut shards = self.lock_all();
         for (index, shard) in shards.iter_mut().enumerate() {
             shard.drain_into(index, &mut out);
         }
         drop(shards);
         self.counts.release(out.len());
-        out.sort_by_key(|(_, entry)| entry.born);
+        // Births are unique, so an unstable sort gives the same order; it also
+        // recognises the common already-ordered case without a scratch buffer.
+        out.sort_unstable_by_key(|(_, entry)| entry.born);
         out.into_iter()
             .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
             .collect()

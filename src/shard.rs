@@ -337,13 +337,22 @@ impl<T> Shard<T> {
     /// Removes every live entry into `out`.
     pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
         let before = out.len();
+        // The vacated slots are linked lowest first, ahead of the old free
+        // list, so the next registrations fill the slab in order and the next
+        // drain finds its entries already sorted by age.
+        let mut tail: Option<usize> = None;
+        let old_head = self.free_head;
         for index in 0..self.slots.len() {
             let slot = &mut self.slots[index];
             if let State::Occupied(_) = slot.state {
                 let raw = encode(shard, index, slot.generation);
-                let old = std::mem::replace(&mut slot.state, State::Vacant(self.free_head));
+                let old = std::mem::replace(&mut slot.state, State::Vacant(old_head));
                 slot.generation = (slot.generation + 1) & GENERATION_MASK;
-                self.free_head = index as u32 + 1;
+                match tail {
+                    Some(previous) => self.slots[previous].state = State::Vacant(index as u32 + 1),
+                    None => self.free_head = index as u32 + 1,
+                }
+                tail = Some(index);
                 if let State::Occupied(entry) = old {
                     out.push((raw, entry));
                 }

@@ -97,13 +97,20 @@ pub fn drain<C: Contender>(iters: u64) -> Duration {
     total
 }
 
-/// Two threads on one shared registry, each doing `iters` operations; the
-/// result is wall time, so per-iteration figures are per thread.
+/// Operations per iteration of the 2-thread workloads: enough that starting
+/// the threads and meeting at the barriers is noise, whatever number of
+/// iterations criterion asks for.
+pub const MT_BATCH: u64 = 1_000;
+
+/// Two threads on one shared registry, each doing `iters * MT_BATCH`
+/// operations; the result is wall time per `MT_BATCH` operations, so
+/// per-iteration figures are per operation per thread.
 fn two_threads<C: Contender + Sync>(
     c: &C,
     iters: u64,
     work: impl Fn(&C, usize, u64) + Sync,
 ) -> Duration {
+    let iters = iters * MT_BATCH;
     let barrier = Barrier::new(3);
     std::thread::scope(|s| {
         for t in 0..2 {
@@ -117,7 +124,7 @@ fn two_threads<C: Contender + Sync>(
         barrier.wait();
         let start = Instant::now();
         barrier.wait();
-        start.elapsed()
+        start.elapsed() / MT_BATCH as u32
     })
 }
 

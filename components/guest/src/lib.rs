@@ -14,6 +14,7 @@ wit_bindgen::generate!({ world: "telemetry", path: "../wit" });
 
 mod clock;
 mod exporting;
+mod floor;
 mod logs;
 mod metrics;
 mod reentrancy;
@@ -61,6 +62,8 @@ pub(crate) fn kind_stats<T>(kind: &str, registry: &ResourceRegistry<T>) -> KindS
 }
 
 impl admin::Guest for Component {
+    type PlainSpan = floor::MyPlainSpan;
+
     fn set_max_spans(max: u32) {
         spans::set_limit(max);
     }
@@ -83,6 +86,10 @@ impl admin::Guest for Component {
 
     fn churn(n: u32) -> u64 {
         spans::churn(n)
+    }
+
+    fn churn_floor(n: u32) -> u64 {
+        floor::churn(n)
     }
 
     fn reentrancy_check() -> u32 {

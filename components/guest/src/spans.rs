@@ -154,7 +154,9 @@ pub(crate) fn churn(n: u32) -> u64 {
             span.get::<MySpan>()
                 .set_attribute("i".into(), i.to_string());
             let span: MySpan = span.into_inner();
-            if span.entry.take().is_ok() {
+            let id = span.entry.key().into_raw();
+            if let Ok(inner) = span.entry.take() {
+                std::hint::black_box(inner.finish(id, false));
                 ended += 1;
             }
         }

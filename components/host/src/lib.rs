@@ -316,6 +316,12 @@ impl Session {
             .call_churn(&mut self.store, n)
     }
 
+    pub fn churn_floor(&mut self, n: u32) -> wasmtime::Result<u64> {
+        self.api
+            .wrr_telemetry_admin()
+            .call_churn_floor(&mut self.store, n)
+    }
+
     pub fn reentrancy_check(&mut self) -> wasmtime::Result<u32> {
         self.api
             .wrr_telemetry_admin()

@@ -1,0 +1,149 @@
+//! Inside wasm, where it matters: the cost of a span lifecycle in the guest,
+//! and of a whole WIT round trip seen by the host.
+//!
+//! * `lifecycle_in_guest`: one guest call loops N lifecycles (start a span,
+//!   set an attribute, end it): this crate's registry, the naive handle-keyed
+//!   `HashMap`, and the floor (the same span resource with its data inline and
+//!   no registry: what wit-bindgen alone costs).
+//! * `round_trip`: the host calls start-span, set-attribute and end, against
+//!   the registry-backed and the naive guest.
+//!
+//! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
+//! table and one `QUICK` line instead of running criterion.
+
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, BenchmarkId, Criterion};
+use telemetry_host::{Guest, Session};
+use wasmtime::component::ResourceAny;
+
+/// Runs `iters` in-guest lifecycles in one call through `run`.
+fn in_guest(
+    guest: Guest,
+    run: fn(&mut Session, u32) -> wasmtime::Result<u64>,
+) -> impl FnMut(u64) -> Duration {
+    let mut session = Session::new(guest).expect("instantiate");
+    move |iters| {
+        let mut left = iters;
+        let start = Instant::now();
+        while left > 0 {
+            let n = left.min(1_000_000) as u32;
+            assert_eq!(run(&mut session, n).expect("churn"), n as u64);
+            left -= n as u64;
+        }
+        start.elapsed()
+    }
+}
+
+/// `iters` host-driven round trips: start-span, set-attribute, end.
+fn round_trips(guest: Guest) -> impl FnMut(u64) -> Duration {
+    let mut s = Session::new(guest).expect("instantiate");
+    let tracer: ResourceAny = s.tracer("bench", "1").expect("tracer");
+    let exporter = s.exporter().expect("exporter");
+    move |iters| {
+        let start = Instant::now();
+        for i in 0..iters {
+            let span = s
+                .start_span(tracer, "request", None)
+                .expect("call")
+                .expect("room");
+            s.set_attribute(span, "http.method", "GET").expect("call");
+            s.end_span(span).expect("call");
+            // Keep the exporter's buffer bounded, as a real host would.
+            if i % 1_024 == 1_023 {
+                s.force_flush(exporter).expect("flush");
+            }
+        }
+        start.elapsed()
+    }
+}
+
+type Run = Box<dyn FnMut(u64) -> Duration>;
+
+fn contenders() -> Vec<(&'static str, &'static str, Run)> {
+    vec![
+        (
+            "lifecycle_in_guest",
+            "this-crate",
+            Box::new(in_guest(Guest::Registry, Session::churn)),
+        ),
+        (
+            "lifecycle_in_guest",
+            "naive-hashmap",
+            Box::new(in_guest(Guest::Naive, Session::churn)),
+        ),
+        (
+            "lifecycle_in_guest",
+            "floor-no-registry",
+            Box::new(in_guest(Guest::Registry, Session::churn_floor)),
+        ),
+        (
+            "round_trip",
+            "this-crate",
+            Box::new(round_trips(Guest::Registry)),
+        ),
+        (
+            "round_trip",
+            "naive-hashmap",
+            Box::new(round_trips(Guest::Naive)),
+        ),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let mut all = contenders();
+    for workload in ["lifecycle_in_guest", "round_trip"] {
+        let mut group = c.benchmark_group(workload);
+        for (_, name, run) in all.iter_mut().filter(|c| c.0 == workload) {
+            group.bench_function(BenchmarkId::from_parameter(*name), |b| {
+                b.iter_custom(|iters| run(iters))
+            });
+        }
+        group.finish();
+    }
+}
+
+fn quick() {
+    let mut results = Vec::new();
+    for (workload, name, mut run) in contenders() {
+        let n = if workload == "round_trip" {
+            20_000
+        } else {
+            200_000
+        };
+        run(n / 10);
+        let best = (0..5).map(|_| run(n)).min().unwrap_or_default();
+        let ns = best.as_nanos() as f64 / n as f64;
+        println!("{:<20}{:<20}{:>10.1} ns", workload, name, ns);
+        results.push((workload, name, ns));
+    }
+    let ns = |w: &str, c: &str| {
+        results
+            .iter()
+            .find(|r| r.0 == w && r.1 == c)
+            .map_or(f64::NAN, |r| r.2)
+    };
+    println!(
+        "QUICK wasm_registry_over_floor={:.2} wasm_naive_over_registry={:.2} round_trip_naive_over_registry={:.2}",
+        ns("lifecycle_in_guest", "this-crate") / ns("lifecycle_in_guest", "floor-no-registry"),
+        ns("lifecycle_in_guest", "naive-hashmap") / ns("lifecycle_in_guest", "this-crate"),
+        ns("round_trip", "naive-hashmap") / ns("round_trip", "this-crate"),
+    );
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_secs(2));
+    targets = bench
+}
+
+fn main() {
+    if std::env::var_os("WRR_BENCH_QUICK").is_some() {
+        quick();
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}

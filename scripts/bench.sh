@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Regenerates BENCHMARKS.md's tables: every native workload against every
+# peer, and the in-wasm benchmark, under criterion, in one run.
+#   bash scripts/bench.sh           full run (about 10 minutes on 2 cores)
+#   bash scripts/bench.sh --quick   fixed iteration counts, best of 5, one
+#                                   QUICK line of ratios each (under a minute
+#                                   once built)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--quick" ]; then
+    WRR_BENCH_QUICK=1 cargo bench --quiet --bench lifecycle
+    WRR_BENCH_QUICK=1 cargo bench --quiet -p telemetry-host --bench wasm
+    exit 0
+fi
+bash scripts/install-wasm-toolchain.sh
+cargo bench --bench lifecycle
+cargo bench -p telemetry-host --bench wasm
+python3 scripts/bench_table.py
