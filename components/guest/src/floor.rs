@@ -32,7 +32,8 @@ pub(crate) fn churn(n: u32) -> u64 {
     let mut ended = 0;
     for i in 0..n {
         let span = PlainSpan::new(MyPlainSpan::new(String::new()));
-        span.get::<MyPlainSpan>().set_attribute("i".into(), i.to_string());
+        span.get::<MyPlainSpan>()
+            .set_attribute("i".into(), i.to_string());
         let span: MyPlainSpan = span.into_inner();
         std::hint::black_box(span.inner.into_inner().finish(0, false));
         ended += 1;

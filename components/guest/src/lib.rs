@@ -15,6 +15,7 @@ wit_bindgen::generate!({ world: "telemetry", path: "../wit" });
 mod clock;
 mod exporting;
 mod floor;
+mod held;
 mod logs;
 mod metrics;
 mod reentrancy;
@@ -77,15 +78,15 @@ impl admin::Guest for Component {
     }
 
     fn hold_spans(n: u32) {
-        spans::hold(n);
+        held::hold(n, spans::start);
     }
 
     fn release_held_spans() {
-        spans::release_held();
+        held::release();
     }
 
     fn churn(n: u32) -> u64 {
-        spans::churn(n)
+        held::churn::<spans::MySpan>(n, spans::start, spans::end_quietly)
     }
 
     fn churn_floor(n: u32) -> u64 {

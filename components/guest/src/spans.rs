@@ -1,6 +1,5 @@
 //! Tracers and spans, kept in a `ResourceRegistry` (the recommended way).
 
-use std::cell::RefCell;
 use std::sync::{Arc, Mutex};
 
 use wit_resource_registry::{Registration, ResourceRegistry};
@@ -38,7 +37,11 @@ impl MySpan {
 }
 
 /// Starts a span: registers its data, then wraps it in a handle.
-fn start(tracer: &str, name: String, parent: Option<u32>) -> Result<Span, TelemetryError> {
+pub(crate) fn start(
+    tracer: &str,
+    name: String,
+    parent: Option<u32>,
+) -> Result<Span, TelemetryError> {
     if crate::exporting::is_shut_down() {
         return Err(TelemetryError::ShutDown);
     }
@@ -127,39 +130,15 @@ pub(crate) fn stats() -> KindStats {
     crate::kind_stats("spans", &SPANS)
 }
 
-thread_local! {
-    /// Spans the component keeps for itself (`admin.hold-spans`).
-    static HELD: RefCell<Vec<Span>> = const { RefCell::new(Vec::new()) };
-}
-
-pub(crate) fn hold(n: u32) {
-    for i in 0..n {
-        if let Ok(span) = start("held", format!("held-{}", i), None) {
-            HELD.with(|held| held.borrow_mut().push(span));
+/// Ends a span the way `end` does, without reporting it (for `churn`).
+pub(crate) fn end_quietly(this: Span) -> bool {
+    let span: MySpan = this.into_inner();
+    let id = span.entry.key().into_raw();
+    match span.entry.take() {
+        Ok(inner) => {
+            std::hint::black_box(inner.finish(id, false));
+            true
         }
+        Err(_) => false,
     }
-}
-
-pub(crate) fn release_held() {
-    // Dropping a handle the component owns drops `MySpan`: the RAII path.
-    let held = HELD.with(|held| std::mem::take(&mut *held.borrow_mut()));
-    drop(held);
-}
-
-/// `n` span lifecycles in one call: start, one attribute, end.
-pub(crate) fn churn(n: u32) -> u64 {
-    let mut ended = 0;
-    for i in 0..n {
-        if let Ok(span) = start("churn", String::new(), None) {
-            span.get::<MySpan>()
-                .set_attribute("i".into(), i.to_string());
-            let span: MySpan = span.into_inner();
-            let id = span.entry.key().into_raw();
-            if let Ok(inner) = span.entry.take() {
-                std::hint::black_box(inner.finish(id, false));
-                ended += 1;
-            }
-        }
-    }
-    ended
 }

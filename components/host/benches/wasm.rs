@@ -96,7 +96,7 @@ fn bench(c: &mut Criterion) {
         let mut group = c.benchmark_group(workload);
         for (_, name, run) in all.iter_mut().filter(|c| c.0 == workload) {
             group.bench_function(BenchmarkId::from_parameter(*name), |b| {
-                b.iter_custom(|iters| run(iters))
+                b.iter_custom(&mut *run)
             });
         }
         group.finish();
