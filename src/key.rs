@@ -11,7 +11,13 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
-/// Bits of a key that hold the slot's generation.
+/// Bits of a key that hold the slot's generation (the top ones).
+///
+/// ```
+/// use wit_resource_registry::{Key, GENERATION_BITS};
+/// let key = Key::<()>::from_raw(5 << (32 - GENERATION_BITS) | 1);
+/// assert_eq!(key.generation(), 5);
+/// ```
 pub const GENERATION_BITS: u32 = 12;
 
 /// How many times a slot can be reused before a stale key to it could resolve
@@ -233,6 +239,12 @@ mod sealed {
 /// ```
 pub trait AsKey<T>: sealed::Sealed {
     /// The raw `u32` id.
+    ///
+    /// ```
+    /// use wit_resource_registry::{AsKey, Key};
+    /// assert_eq!(AsKey::<u8>::raw_id(&Key::<u8>::from_raw(9)), 9);
+    /// assert_eq!(AsKey::<u8>::raw_id(&9u32), 9);
+    /// ```
     fn raw_id(&self) -> u32;
 }
 impl<T> AsKey<T> for u32 {

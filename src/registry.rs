@@ -3,8 +3,8 @@
 //!
 //! Design in short: the key names its shard, so every operation on one id
 //! takes exactly one shard lock and never two at once. Registrations go to the
-//! registering thread's home shard, so threads working on their own resources
-//! rarely meet on a lock. The live count is one atomic, reserved before an
+//! registering thread's group of shards (see `home_shard`), so threads working
+//! on their own resources rarely meet on a lock. The live count is one atomic, reserved before an
 //! entry is stored, so a limit holds at every moment. Values leave a shard
 //! before its lock is released and are dropped, or handed to user closures,
 //! only afterwards: user code never runs under a registry lock.
@@ -148,8 +148,14 @@ impl<T> fmt::Debug for ResourceRegistry<T> {
     }
 }
 
-/// The shard this thread registers into first. Threads are spread over the
-/// shards in the order they first register.
+/// Shards per thread group (see [`home_shard`]).
+const GROUP: usize = if SHARDS >= 4 { 4 } else { SHARDS };
+
+/// The shard this thread registers into next. Threads are spread over groups
+/// of [`GROUP`] shards in the order they first register, and each thread
+/// rotates through its group: threads working on their own resources rarely
+/// meet on a lock, and resources one thread creates for others to read are
+/// spread over several locks rather than one.
 #[inline]
 fn home_shard() -> usize {
     if SHARDS == 1 {
@@ -164,9 +170,9 @@ fn home_shard() -> usize {
     HOME.try_with(|home| {
         let mut shard = home.get();
         if shard == usize::MAX {
-            shard = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) % SHARDS;
-            home.set(shard);
+            shard = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * GROUP % SHARDS;
         }
+        home.set(shard - shard % GROUP + (shard + 1) % GROUP);
         shard
     })
     .unwrap_or(0)
