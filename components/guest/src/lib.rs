@@ -25,6 +25,7 @@ mod spans;
 #[cfg(feature = "naive")]
 #[path = "spans_naive.rs"]
 mod spans;
+mod tracer;
 
 use exports::wrr::telemetry::admin::{self, KindStats};
 use wit_resource_registry::{Error, ResourceRegistry};

@@ -6,7 +6,7 @@ use wit_resource_registry::{Registration, ResourceRegistry};
 
 use crate::exports::wrr::telemetry::admin::KindStats;
 use crate::exports::wrr::telemetry::trace::{
-    Guest, GuestSpan, GuestTracer, Span, SpanBorrow, SpanData, StatusCode, TelemetryError,
+    Guest, GuestSpan, Span, SpanBorrow, SpanData, StatusCode, TelemetryError,
 };
 use crate::span_inner::{already_ended, SpanInner};
 use crate::Component;
@@ -16,10 +16,6 @@ const DEFAULT_MAX_SPANS: usize = 10_000;
 
 pub(crate) static SPANS: ResourceRegistry<SpanInner> =
     ResourceRegistry::with_limit(DEFAULT_MAX_SPANS);
-
-pub(crate) struct MyTracer {
-    name: String,
-}
 
 /// The span resource's implementation: only its registry entry. The key in
 /// it is the span's identity; `Span::handle()` is not.
@@ -49,20 +45,6 @@ pub(crate) fn start(
     match SPANS.register_guarded(inner) {
         Ok(entry) => Ok(Span::new(MySpan { entry })),
         Err(refused) => Err(crate::refused(refused.error())),
-    }
-}
-
-impl GuestTracer for MyTracer {
-    fn new(name: String, _version: String) -> Self {
-        MyTracer { name }
-    }
-
-    fn start_span(
-        &self,
-        name: String,
-        parent: Option<SpanBorrow<'_>>,
-    ) -> Result<Span, TelemetryError> {
-        start(&self.name, name, parent.map(|p| id_of(&p)))
     }
 }
 
@@ -97,7 +79,7 @@ impl GuestSpan for MySpan {
 }
 
 impl Guest for Component {
-    type Tracer = MyTracer;
+    type Tracer = crate::tracer::MyTracer;
     type Span = MySpan;
 }
 

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::exports::wrr::telemetry::admin::KindStats;
 use crate::exports::wrr::telemetry::trace::{
-    Guest, GuestSpan, GuestTracer, Span, SpanBorrow, SpanData, StatusCode, TelemetryError,
+    Guest, GuestSpan, Span, SpanBorrow, SpanData, StatusCode, TelemetryError,
 };
 use crate::span_inner::{already_ended, SpanInner};
 use crate::Component;
@@ -27,10 +27,6 @@ fn lookup(handle: u32) -> Option<Arc<Mutex<SpanInner>>> {
     registry()
         .as_ref()
         .and_then(|map| map.get(&handle).cloned())
-}
-
-pub(crate) struct MyTracer {
-    name: String,
 }
 
 /// Remembers the handle number it was registered under: the bug.
@@ -71,20 +67,6 @@ pub(crate) fn start(
     REGISTERED.fetch_add(1, Ordering::Relaxed);
     HIGH_WATER.fetch_max(map.len() as u32, Ordering::Relaxed);
     Ok(span)
-}
-
-impl GuestTracer for MyTracer {
-    fn new(name: String, _version: String) -> Self {
-        MyTracer { name }
-    }
-
-    fn start_span(
-        &self,
-        name: String,
-        parent: Option<SpanBorrow<'_>>,
-    ) -> Result<Span, TelemetryError> {
-        start(&self.name, name, parent.map(|p| id_of(&p)))
-    }
 }
 
 impl GuestSpan for MySpan {
@@ -129,7 +111,7 @@ impl GuestSpan for MySpan {
 }
 
 impl Guest for Component {
-    type Tracer = MyTracer;
+    type Tracer = crate::tracer::MyTracer;
     type Span = MySpan;
 }
 
