@@ -24,7 +24,7 @@ pub(crate) fn is_shut_down() -> bool {
 }
 
 fn pending() -> std::sync::MutexGuard<'static, Pending> {
-    PENDING.lock().unwrap_or_else(|p| p.into_inner())
+    crate::lock(&PENDING)
 }
 
 pub(crate) fn finished_span(data: SpanData) {

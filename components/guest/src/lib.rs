@@ -35,6 +35,12 @@ struct Component;
 
 export!(Component);
 
+/// Locks `mutex`, taking the data even if a panic poisoned it: a trap ends
+/// the instance anyway, and every caller here leaves the data consistent.
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
 /// The WIT error for a registry that refused a new resource.
 pub(crate) fn refused(error: Error) -> TelemetryError {
     match error {

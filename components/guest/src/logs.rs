@@ -41,7 +41,7 @@ pub(crate) struct MyLogRecord {
 impl MyLogRecord {
     fn with(&self, f: impl FnOnce(&mut LogInner)) {
         if let Some(inner) = self.entry.get() {
-            f(&mut inner.lock().unwrap_or_else(|p| p.into_inner()));
+            f(&mut crate::lock(&inner));
         }
     }
 }
@@ -100,7 +100,7 @@ impl Guest for Component {
 pub(crate) fn drain_unemitted() -> Vec<LogData> {
     let mut out = Vec::new();
     LOG_RECORDS.drain_with(|key, inner| {
-        let inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+        let inner = crate::lock(&inner);
         let data = LogInner {
             severity: inner.severity,
             body: inner.body.clone(),

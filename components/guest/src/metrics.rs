@@ -117,10 +117,7 @@ pub(crate) struct MyInstrument {
 impl MyInstrument {
     fn record(&self, value: f64) {
         if let Some(inner) = self.entry.get() {
-            inner
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .record(value);
+            crate::lock(&inner).record(value);
         }
     }
 }
@@ -129,11 +126,8 @@ impl Drop for MyInstrument {
     fn drop(&mut self) {
         // Fold the values in before the Registration removes the entry.
         if let Some(inner) = self.entry.get() {
-            let inner = inner.lock().unwrap_or_else(|p| p.into_inner()).clone();
-            fold_into(
-                &mut RETIRED.lock().unwrap_or_else(|p| p.into_inner()),
-                &inner,
-            );
+            let inner = crate::lock(&inner).clone();
+            fold_into(&mut crate::lock(&RETIRED), &inner);
         }
     }
 }
@@ -178,9 +172,9 @@ impl GuestMeter for MyMeter {
 
 /// Every series, over live instruments and retired ones.
 pub(crate) fn collect_all() -> Vec<MetricPoint> {
-    let mut series: Vec<Instrument> = RETIRED.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    let mut series: Vec<Instrument> = crate::lock(&RETIRED).clone();
     INSTRUMENTS.for_each(|_, inner| {
-        let inner = inner.lock().unwrap_or_else(|p| p.into_inner());
+        let inner = crate::lock(inner);
         fold_into(&mut series, &inner);
     });
     series.iter().map(Instrument::point).collect()

@@ -1,5 +1,7 @@
 //! What a span records while it is open, shared by both span stores.
 
+use std::sync::{Arc, Mutex};
+
 use crate::clock::tick;
 use crate::wrr::telemetry::types::{Attribute, SpanData, SpanEvent, StatusCode};
 
@@ -26,6 +28,18 @@ impl SpanInner {
             status: StatusCode::Unset,
             message: String::new(),
             start: tick(),
+        }
+    }
+
+    /// The span's data out of its shared cell: by value when no one else
+    /// holds it, otherwise taken out of the cell (leaving an empty span).
+    pub(crate) fn from_shared(shared: Arc<Mutex<SpanInner>>) -> Self {
+        match Arc::try_unwrap(shared) {
+            Ok(mutex) => mutex.into_inner().unwrap_or_else(|p| p.into_inner()),
+            Err(shared) => std::mem::replace(
+                &mut *crate::lock(&shared),
+                SpanInner::new("", String::new(), None),
+            ),
         }
     }
 

@@ -27,7 +27,7 @@ impl MySpan {
     fn with(&self, f: impl FnOnce(&mut SpanInner)) {
         // `None` once shutdown ended the span: later calls are no-ops.
         if let Some(inner) = self.entry.get() {
-            f(&mut inner.lock().unwrap_or_else(|p| p.into_inner()));
+            f(&mut crate::lock(&inner));
         }
     }
 }
@@ -92,14 +92,7 @@ pub(crate) fn id_of(span: &SpanBorrow<'_>) -> u32 {
 pub(crate) fn drain_open() -> Vec<SpanData> {
     let mut ended = Vec::new();
     SPANS.drain_with(|key, inner| {
-        let inner = match Arc::try_unwrap(inner) {
-            Ok(mutex) => mutex.into_inner().unwrap_or_else(|p| p.into_inner()),
-            Err(shared) => {
-                let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
-                std::mem::replace(&mut *guard, SpanInner::new("", String::new(), None))
-            }
-        };
-        ended.push(inner.finish(key.into_raw(), true));
+        ended.push(SpanInner::from_shared(inner).finish(key.into_raw(), true));
     });
     ended
 }

@@ -20,7 +20,7 @@ static REMOVED: AtomicU64 = AtomicU64::new(0);
 static HIGH_WATER: AtomicU32 = AtomicU32::new(0);
 
 fn registry() -> std::sync::MutexGuard<'static, Option<HashMap<u32, Arc<Mutex<SpanInner>>>>> {
-    SPAN_REGISTRY.lock().unwrap_or_else(|p| p.into_inner())
+    crate::lock(&SPAN_REGISTRY)
 }
 
 fn lookup(handle: u32) -> Option<Arc<Mutex<SpanInner>>> {
@@ -37,7 +37,7 @@ pub(crate) struct MySpan {
 impl MySpan {
     fn with(&self, f: impl FnOnce(&mut SpanInner)) {
         if let Some(inner) = lookup(self.handle.load(Ordering::Relaxed)) {
-            f(&mut inner.lock().unwrap_or_else(|p| p.into_inner()));
+            f(&mut crate::lock(&inner));
         }
     }
 }
@@ -93,14 +93,7 @@ impl GuestSpan for MySpan {
         let data = match removed {
             Some(inner) => {
                 REMOVED.fetch_add(1, Ordering::Relaxed);
-                let inner = match Arc::try_unwrap(inner) {
-                    Ok(mutex) => mutex.into_inner().unwrap_or_else(|p| p.into_inner()),
-                    Err(shared) => {
-                        let mut guard = shared.lock().unwrap_or_else(|p| p.into_inner());
-                        std::mem::replace(&mut *guard, SpanInner::new("", String::new(), None))
-                    }
-                };
-                inner.finish(handle, false)
+                SpanInner::from_shared(inner).finish(handle, false)
             }
             None => already_ended(handle),
         };
