@@ -82,7 +82,8 @@ impl Counts {
         Ok(old >> LIVE_BITS)
     }
 
-    fn refuse(&self, error: Error) -> Error {
+    /// Counts a refused value and passes its reason on.
+    pub(crate) fn refuse(&self, error: Error) -> Error {
         self.rejected.fetch_add(1, Relaxed);
         error
     }

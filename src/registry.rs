@@ -2,12 +2,13 @@
 //! operation.
 //!
 //! Design in short: the key names its shard, so every operation on one id
-//! takes exactly one shard lock and never two at once. Registrations go to the
-//! registering thread's group of shards (see `home_shard`), so threads working
-//! on their own resources rarely meet on a lock. The live count is one atomic, reserved before an
-//! entry is stored, so a limit holds at every moment. Values leave a shard
-//! before its lock is released and are dropped, or handed to user closures,
-//! only afterwards: user code never runs under a registry lock.
+//! takes exactly one shard lock, and only enumeration takes them all, in
+//! order. Registrations go to the registering thread's group of shards (see
+//! `home_shard`), so threads working on their own resources rarely meet on a
+//! lock. The live count is one atomic, reserved before an entry is stored, so
+//! a limit holds at every moment. Values leave a shard before its lock is
+//! released and are dropped, or handed to user closures, only afterwards: user
+//! code never runs under a registry lock.
 
 use std::cell::Cell;
 use std::fmt;
@@ -382,7 +383,10 @@ impl<T> ResourceRegistry<T> {
             }
         }
         self.counts.release(1);
-        Err(Rejected::new(Error::Exhausted, entry.value))
+        Err(Rejected::new(
+            self.counts.refuse(Error::Exhausted),
+            entry.value,
+        ))
     }
 
     /// Like [`try_register`](Self::try_register), but returns a
@@ -535,8 +539,8 @@ impl<T> ResourceRegistry<T> {
         }
         drop(shards);
         self.counts.release(out.len());
-        // Births are unique, so an unstable sort gives the same order; it also
-        // recognises the common already-ordered case without a scratch buffer.
+        // Births are unique, so an unstable sort gives the same order without
+        // a scratch buffer.
         out.sort_unstable_by_key(|(_, entry)| entry.born);
         out.into_iter()
             .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
@@ -766,6 +770,20 @@ mod tests {
         assert!(reg.try_register(val(6)).is_ok());
         assert!(reg.get(b).is_some());
         assert_eq!(reg.stats().high_water, 2);
+    }
+
+    #[test]
+    fn running_out_of_slots_refuses_hands_back_and_counts() {
+        let reg = ResourceRegistry::new();
+        for _ in 0..crate::MAX_ISSUED {
+            assert_ne!(reg.register(val(())), 0);
+        }
+        let refused = reg.try_register(val(())).unwrap_err();
+        assert_eq!(refused.error(), Error::Exhausted);
+        assert_eq!(reg.len(), crate::MAX_ISSUED);
+        assert_eq!(reg.stats().rejected, 1);
+        // Caller-chosen ids do not use slots and still fit.
+        assert!(reg.try_insert(0, val(())).is_ok());
     }
 
     #[test]

@@ -338,8 +338,8 @@ impl<T> Shard<T> {
     pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
         let before = out.len();
         // The vacated slots are linked lowest first, ahead of the old free
-        // list, so the next registrations fill the slab in order and the next
-        // drain finds its entries already sorted by age.
+        // list, so the next registrations fill the slab in order (and in
+        // order of age) rather than backwards.
         let mut tail: Option<usize> = None;
         let old_head = self.free_head;
         for index in 0..self.slots.len() {

@@ -32,7 +32,11 @@ pub struct Stats {
     /// Entries ever removed (by `remove`, `take`, a dropped `Registration`,
     /// `drain`, `retain` or `clear`).
     pub removed: u64,
-    /// Values refused because the registry was full.
+    /// Values refused for want of room: at the limit ([`Error::Full`]) or out
+    /// of slots ([`Error::Exhausted`]).
+    ///
+    /// [`Error::Full`]: crate::Error::Full
+    /// [`Error::Exhausted`]: crate::Error::Exhausted
     pub rejected: u64,
     /// Lookups (`get`, `remove`, `take`) of a key whose slot has moved on to
     /// another generation: a key used after its entry was removed.
