@@ -3,8 +3,11 @@
 //!
 //! The live count and the clock share one `AtomicU64`, so adding an entry
 //! costs one atomic read-modify-write for both: the low [`LIVE_BITS`] bits
-//! count live (or reserved) entries, the high bits count ticks. The count is
-//! reserved before an entry is stored, so a limit holds at every moment.
+//! count live entries, the high bits count ticks. A registration reserves its
+//! place only once everything else it needs is in hand (the slot, the parent),
+//! under its shard's lock and just before it stores the entry, and only when
+//! there is room: a refused registration leaves no trace here but in
+//! `rejected`.
 
 use crate::error::Error;
 use crate::sync::{AtomicU64, AtomicUsize, Ordering::Relaxed};
@@ -12,11 +15,6 @@ use crate::sync::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 const LIVE_BITS: u32 = 24;
 const LIVE_MASK: u64 = (1 << LIVE_BITS) - 1;
 const TICK: u64 = 1 << LIVE_BITS;
-
-/// The most entries a registry holds, issued and caller-chosen together. The
-/// margin below `LIVE_MASK` absorbs reservations in flight on other threads
-/// (each takes one, checks, and gives it back when over).
-pub(crate) const MAX_LIVE: usize = (LIVE_MASK - (1 << 16)) as usize;
 
 /// The limit value that means "no limit".
 pub(crate) const UNBOUNDED: usize = usize::MAX;
@@ -51,29 +49,29 @@ impl Counts {
     }
 
     /// Claims room for one more entry and a tick of the clock; returns the
-    /// tick (the entry's birth time) or why there is no room.
+    /// tick (the entry's birth time) or why there is no room, leaving the
+    /// count, the clock and the high-water mark untouched then.
     #[inline]
     pub(crate) fn reserve(&self) -> Result<u64, Error> {
         let limit = self.limit.load(Relaxed);
-        let old = if limit >= MAX_LIVE {
-            let old = self.state.fetch_add(TICK | 1, Relaxed);
-            if (old & LIVE_MASK) as usize >= MAX_LIVE {
-                self.release(1);
-                return Err(self.refuse(Error::Exhausted));
-            }
-            old
+        // No limit still has a ceiling: what the live bits can count, which
+        // the slots and caller ids can never reach.
+        let room = if limit == UNBOUNDED {
+            LIVE_MASK as usize
         } else {
-            let fits = |s: u64| {
-                if ((s & LIVE_MASK) as usize) < limit {
-                    Some(s + (TICK | 1))
-                } else {
-                    None
-                }
-            };
-            match self.state.fetch_update(Relaxed, Relaxed, fits) {
-                Ok(old) => old,
-                Err(_) => return Err(self.refuse(Error::Full { limit })),
+            limit
+        };
+        let fits = |s: u64| {
+            if ((s & LIVE_MASK) as usize) < room {
+                Some(s.wrapping_add(TICK | 1))
+            } else {
+                None
             }
+        };
+        let old = match self.state.fetch_update(Relaxed, Relaxed, fits) {
+            Ok(old) => old,
+            Err(_) if limit == UNBOUNDED => return Err(self.refuse(Error::Exhausted)),
+            Err(_) => return Err(self.refuse(Error::Full { limit })),
         };
         let live = (old & LIVE_MASK) as usize + 1;
         if live > self.high_water.load(Relaxed) {
@@ -86,12 +84,6 @@ impl Counts {
     pub(crate) fn refuse(&self, error: Error) -> Error {
         self.rejected.fetch_add(1, Relaxed);
         error
-    }
-
-    /// A tick of the clock with no new entry (a value replaced in place).
-    #[inline]
-    pub(crate) fn tick(&self) -> u64 {
-        self.state.fetch_add(TICK, Relaxed) >> LIVE_BITS
     }
 
     /// `n` entries left the registry.
@@ -127,8 +119,9 @@ impl Counts {
         }
     }
 
-    pub(crate) fn set_limit(&self, limit: Option<usize>) {
-        self.limit.store(limit.unwrap_or(UNBOUNDED), Relaxed);
+    /// `UNBOUNDED` lifts the limit.
+    pub(crate) fn set_limit(&self, limit: usize) {
+        self.limit.store(limit, Relaxed);
     }
 }
 
@@ -141,18 +134,20 @@ mod tests {
         let c = Counts::new(UNBOUNDED);
         assert_eq!(c.reserve(), Ok(0));
         assert_eq!(c.reserve(), Ok(1));
-        assert_eq!(c.tick(), 2);
         c.release(1);
-        assert_eq!((c.live(), c.clock(), c.high_water()), (1, 3, 2));
+        assert_eq!((c.live(), c.clock(), c.high_water()), (1, 2, 2));
     }
 
     #[test]
-    fn a_limit_refuses_and_counts() {
+    fn a_refusal_leaves_no_trace_but_the_count_of_refusals() {
         let c = Counts::new(1);
         assert!(c.reserve().is_ok());
         assert_eq!(c.reserve(), Err(Error::Full { limit: 1 }));
-        assert_eq!((c.live(), c.rejected()), (1, 1));
-        c.set_limit(None);
+        assert_eq!(
+            (c.live(), c.clock(), c.high_water(), c.rejected()),
+            (1, 1, 1, 1)
+        );
+        c.set_limit(UNBOUNDED);
         assert_eq!(c.limit(), None);
         assert!(c.reserve().is_ok());
     }
@@ -160,9 +155,8 @@ mod tests {
     #[test]
     fn the_live_count_never_overflows_into_the_clock() {
         let c = Counts::new(UNBOUNDED);
-        c.state.store((5 << LIVE_BITS) | MAX_LIVE as u64, Relaxed);
+        c.state.store((5 << LIVE_BITS) | LIVE_MASK, Relaxed);
         assert_eq!(c.reserve(), Err(Error::Exhausted));
-        assert_eq!(c.live(), MAX_LIVE);
-        assert_eq!(c.clock(), 6);
+        assert_eq!((c.live(), c.clock()), (LIVE_MASK as usize, 5));
     }
 }

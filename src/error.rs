@@ -9,7 +9,7 @@ use std::fmt;
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::{Error, ResourceRegistry};
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-/// assert_eq!(reg.take(12345u32), Err(Error::NotFound));
+/// assert_eq!(reg.take(12345u32).unwrap_err(), Error::NotFound);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -17,28 +17,41 @@ pub enum Error {
     /// No live entry has this id: it was never issued, was already removed or
     /// taken (its slot's generation has moved on), or was forged.
     NotFound,
-    /// The entry exists but other clones of its `Arc` are alive, so its value
-    /// cannot be handed out by value. The entry stays registered.
-    Shared,
+    /// The entry has live children, so [`take`](crate::ResourceRegistry::take)
+    /// left it in place; [`take_tree`](crate::ResourceRegistry::take_tree)
+    /// ends it together with its descendants.
+    HasChildren,
     /// The registry holds as many live entries as its limit allows.
     Full {
         /// The limit in force when the value was refused.
         limit: usize,
     },
-    /// Every slot for registry-issued keys is in use
-    /// ([`MAX_ISSUED`](crate::MAX_ISSUED) of them), or the registry holds its
-    /// absolute maximum of entries (over 16 million, caller-chosen ids
-    /// included).
+    /// No slot is free for a new issued key: the registry holds
+    /// [`MAX_ISSUED`](crate::MAX_ISSUED) of them, or a child's parent shard
+    /// holds all it can (a parent's children share its shard).
     Exhausted,
+    /// The id can never name an entry the caller chooses: `0`, or an id from
+    /// the range of registry-issued keys that names no live entry.
+    /// Caller-chosen ids are `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID).
+    InvalidId,
+    /// The limit asked for is more than the registry can hold.
+    LimitTooHigh {
+        /// The highest limit accepted: [`MAX_ISSUED`](crate::MAX_ISSUED).
+        max: usize,
+    },
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::NotFound => f.write_str("no live entry has this id"),
-            Error::Shared => f.write_str("the entry is still shared by other clones"),
+            Error::HasChildren => f.write_str("the entry still has live children"),
             Error::Full { limit } => write!(f, "the registry is full ({} live entries)", limit),
-            Error::Exhausted => f.write_str("every slot for registry-issued keys is in use"),
+            Error::Exhausted => f.write_str("no slot is free for a new key"),
+            Error::InvalidId => f.write_str("the id is not a valid caller-chosen id"),
+            Error::LimitTooHigh { max } => {
+                write!(f, "the limit is more than the registry can hold ({})", max)
+            }
         }
     }
 }
@@ -117,15 +130,35 @@ impl<V> fmt::Debug for Rejected<V> {
     }
 }
 
+// The reason is the source, not part of this message: error reporters that
+// walk the `source()` chain would otherwise print it twice.
 impl<V> fmt::Display for Rejected<V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "value refused: {}", self.error)
+        f.write_str("the registry refused the value")
     }
 }
 
 impl<V> std::error::Error for Rejected<V> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
+    }
+}
+
+/// Keeps the reason and drops the refused value, so that `?` works in a
+/// function returning [`Error`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{Error, Key, ResourceRegistry};
+/// fn open(reg: &ResourceRegistry<u8>) -> Result<Key<u8>, Error> {
+///     Ok(reg.try_register(Arc::new(Mutex::new(1)))?)
+/// }
+/// let reg = ResourceRegistry::with_limit(0);
+/// assert_eq!(open(&reg), Err(Error::Full { limit: 0 }));
+/// ```
+impl<V> From<Rejected<V>> for Error {
+    fn from(rejected: Rejected<V>) -> Error {
+        rejected.error
     }
 }
 
@@ -141,8 +174,9 @@ mod tests {
         );
         let r = Rejected::new(Error::Exhausted, vec![1u8]);
         assert_eq!(format!("{:?}", r), "Rejected { error: Exhausted, .. }");
-        assert!(r.to_string().contains("every slot"));
-        assert!(std::error::Error::source(&r).is_some());
+        let source = std::error::Error::source(&r).unwrap().to_string();
+        assert_eq!(source, "no slot is free for a new key");
+        assert!(!r.to_string().contains(&source), "Display repeats source()");
         assert_eq!(r.into_value(), vec![1u8]);
     }
 }

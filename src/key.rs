@@ -1,39 +1,62 @@
-//! Keys: what a registry hands out, and how a `u32` is laid out inside one.
+//! Keys: what a registry hands out, and how the bits of one are laid out.
 //!
-//! A key is a plain `u32` so that it crosses a WIT boundary as is. Its low
-//! [`SLOT_BITS`] bits name a slot (plus one, so that no key is ever `0`), and
-//! its high [`GENERATION_BITS`] bits carry the slot's generation, which moves on
-//! every time the slot is vacated. A removed key therefore stops resolving at
-//! once, and only resolves again after its slot has been reused
-//! [`GENERATION_WRAP`] times.
+//! Three id spaces never meet:
+//!
+//! * `0` names nothing, ever;
+//! * `1..=`[`MAX_CALLER_ID`] are caller-chosen ids (`insert`), the numbers
+//!   code written for a `HashMap<u32, _>` registry uses;
+//! * everything from `2^20` up is an issued key: the low [`SLOT_ID_BITS`] bits
+//!   name a slot, the high bits carry a tag derived from the slot's
+//!   generation. The tag of a [`Key`] is never 0, so an issued key is never
+//!   below `2^20`; the tag of a [`WideKey`] is never below `2^12`, so a wide
+//!   key is never below `2^32` and cannot be confused with a `u32` one.
+//!
+//! A slot's generation is a `u64` that moves on each time the slot is vacated.
+//! The guard types compare it whole, so they never alias. A `Key` carries it
+//! modulo 4095 and a `WideKey` modulo `2^44 - 2^12`; how long that keeps a
+//! stale key from resolving depends also on how slots are reused, see
+//! `shard.rs` and [`KEY_REISSUE_BOUND`].
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
-/// Bits of a key that hold the slot's generation (the top ones).
+/// The largest caller-chosen id: `insert` accepts ids `1..=65535`, the range
+/// handle numbers and other small integers live in. Registry-issued keys are
+/// never in this range.
 ///
 /// ```
-/// use wit_resource_registry::{Key, GENERATION_BITS};
-/// let key = Key::<()>::from_raw(5 << (32 - GENERATION_BITS) | 1);
-/// assert_eq!(key.generation(), 5);
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{ResourceRegistry, MAX_CALLER_ID};
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// assert!(reg.try_insert(MAX_CALLER_ID, Arc::new(Mutex::new(1))).is_ok());
+/// assert!(reg.register(Arc::new(Mutex::new(2))) > MAX_CALLER_ID);
 /// ```
-pub const GENERATION_BITS: u32 = 12;
+pub const MAX_CALLER_ID: u32 = 0xFFFF;
 
-/// How many times a slot can be reused before a stale key to it could resolve
-/// again: `2^GENERATION_BITS` = 4096.
+/// Bits of an issued key that name the slot (shard and index together).
+pub(crate) const SLOT_ID_BITS: u32 = 20;
+const SLOT_ID_MASK: u32 = (1 << SLOT_ID_BITS) - 1;
+
+/// Distinct tags a `u32` key can carry: 12 bits, 0 excluded.
+pub(crate) const NARROW_TAGS: u64 = (1 << (32 - SLOT_ID_BITS)) - 1;
+/// The smallest tag of a wide key: `2^12`, so that every wide key is at least
+/// `2^32`.
+const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
+/// Distinct tags a wide key can carry: every 44-bit value from `2^12` up.
+pub(crate) const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
+
+/// How many times a slot can be vacated and reused before a stale
+/// [`WideKey`] to it resolves again: `2^44 - 2^12`, over 17 trillion. Since
+/// every reuse of a slot is at least 1,025 registrations after the previous
+/// one (see [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
 ///
 /// ```
-/// assert_eq!(wit_resource_registry::GENERATION_WRAP, 4096);
+/// assert!(wit_resource_registry::WIDE_KEY_REUSES > 1u64 << 32);
 /// ```
-pub const GENERATION_WRAP: u32 = 1 << GENERATION_BITS;
+pub const WIDE_KEY_REUSES: u64 = WIDE_TAGS;
 
-/// Bits of a key that name the slot.
-pub(crate) const SLOT_BITS: u32 = 32 - GENERATION_BITS;
-const SLOT_MASK: u32 = (1 << SLOT_BITS) - 1;
-pub(crate) const GENERATION_MASK: u32 = GENERATION_WRAP - 1;
-
-/// Bits of the slot number that select a shard. A wasm32 build without the
+/// Bits of the slot id that select a shard. A wasm32 build without the
 /// `atomics` feature has one thread, so sharding would only cost memory there.
 #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
 pub(crate) const SHARD_BITS: u32 = 0;
@@ -44,51 +67,140 @@ pub(crate) const SHARD_BITS: u32 = 4;
 pub(crate) const SHARDS: usize = 1 << SHARD_BITS;
 const SHARD_MASK: u32 = (1 << SHARD_BITS) - 1;
 
-/// Slots in one shard. One slot number is given up per shard so that
-/// `slot + 1` always fits in [`SLOT_BITS`].
-pub(crate) const SLOTS_PER_SHARD: u32 = (1 << (SLOT_BITS - SHARD_BITS)) - 1;
+/// Slots in one shard.
+pub(crate) const SLOTS_PER_SHARD: usize = 1 << (SLOT_ID_BITS - SHARD_BITS);
 
-/// The most entries issued by `register` that a registry can hold at once
-/// (about a million); caller-chosen ids given to `insert` are not limited by it.
+/// The most registry-issued entries one shard holds at once: its slots less
+/// the ones kept waiting in quarantine.
+pub(crate) const LIVE_PER_SHARD: usize = SLOTS_PER_SHARD - QUARANTINE;
+
+/// The most registry-issued entries a registry can hold at once: `2^20` slots
+/// less 1,024 kept in quarantine per shard (1,032,192 natively, 1,047,552 on
+/// single-threaded wasm32). Caller-chosen ids ([`MAX_CALLER_ID`] of them) come
+/// on top. It is also the highest limit a registry accepts.
 ///
 /// ```
-/// assert!(wit_resource_registry::MAX_ISSUED >= 1_000_000);
+/// assert!(wit_resource_registry::MAX_ISSUED > 1_000_000);
 /// ```
-pub const MAX_ISSUED: usize = SHARDS * SLOTS_PER_SHARD as usize;
+pub const MAX_ISSUED: usize = SHARDS * LIVE_PER_SHARD;
 
-/// Where a raw id points: a shard, and maybe a slot with a generation.
+/// How a lookup recognises the one entry it means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Decoded {
-    pub(crate) shard: usize,
-    /// `(index in the shard, generation)`, or `None` for ids whose slot bits
-    /// are zero: those can only be caller-chosen ids.
-    pub(crate) slot: Option<(usize, u32)>,
+pub(crate) enum Check {
+    /// A [`Key`]'s tag: the generation modulo [`NARROW_TAGS`], plus one.
+    Narrow(u32),
+    /// A [`WideKey`]'s tag: the generation modulo [`WIDE_TAGS`], plus `2^12`.
+    Wide(u64),
+    /// The whole generation, as a guard holds it.
+    Exact(u64),
 }
 
-#[inline]
-pub(crate) const fn decode(raw: u32) -> Decoded {
-    let low = raw & SLOT_MASK;
-    if low == 0 {
-        return Decoded {
-            shard: 0,
-            slot: None,
-        };
-    }
-    let slot = low - 1;
-    Decoded {
-        shard: (slot & SHARD_MASK) as usize,
-        slot: Some(((slot >> SHARD_BITS) as usize, raw >> SLOT_BITS)),
+impl Check {
+    #[inline]
+    pub(crate) fn matches(self, generation: u64) -> bool {
+        match self {
+            Check::Narrow(tag) => narrow_tag(generation) == tag,
+            Check::Wide(tag) => wide_tag(generation) == tag,
+            Check::Exact(g) => g == generation,
+        }
     }
 }
 
-/// The raw id of slot `index` of `shard` at `generation`; never `0`.
-#[inline]
-pub(crate) const fn encode(shard: usize, index: usize, generation: u32) -> u32 {
-    let slot = ((index as u32) << SHARD_BITS) | shard as u32;
-    (generation << SLOT_BITS) | (slot + 1)
+/// Where an id points.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Id {
+    /// Nothing can live here: `0`, or bits no key ever has.
+    Invalid,
+    /// A caller-chosen id.
+    Caller(u32),
+    /// A slot, and how to tell whether its entry is the one meant.
+    Slot {
+        shard: usize,
+        index: usize,
+        check: Check,
+    },
 }
 
-/// A typed key into a [`ResourceRegistry<T>`](crate::ResourceRegistry).
+impl Id {
+    /// The shard that holds whatever this id names (shard 0 for nothing).
+    #[inline]
+    pub(crate) fn shard(self) -> usize {
+        match self {
+            Id::Invalid => 0,
+            Id::Caller(raw) => raw as usize % SHARDS,
+            Id::Slot { shard, .. } => shard,
+        }
+    }
+}
+
+#[inline]
+pub(crate) fn narrow_tag(generation: u64) -> u32 {
+    (generation % NARROW_TAGS) as u32 + 1
+}
+
+#[inline]
+pub(crate) fn wide_tag(generation: u64) -> u64 {
+    generation % WIDE_TAGS + WIDE_TAG_MIN
+}
+
+#[inline]
+const fn slot_id(shard: usize, index: usize) -> u32 {
+    ((index as u32) << SHARD_BITS) | shard as u32
+}
+
+#[inline]
+fn split_slot_id(id: u32) -> (usize, usize) {
+    ((id & SHARD_MASK) as usize, (id >> SHARD_BITS) as usize)
+}
+
+/// The `u32` key of slot `index` of `shard` at `generation`.
+#[inline]
+pub(crate) fn encode(shard: usize, index: usize, generation: u64) -> u32 {
+    (narrow_tag(generation) << SLOT_ID_BITS) | slot_id(shard, index)
+}
+
+/// The wide key of slot `index` of `shard` at `generation`.
+#[inline]
+pub(crate) fn encode_wide(shard: usize, index: usize, generation: u64) -> u64 {
+    (wide_tag(generation) << SLOT_ID_BITS) | u64::from(slot_id(shard, index))
+}
+
+/// What a `u32` id names.
+#[inline]
+pub(crate) fn decode(raw: u32) -> Id {
+    if raw == 0 {
+        return Id::Invalid;
+    }
+    if raw <= MAX_CALLER_ID {
+        return Id::Caller(raw);
+    }
+    let tag = raw >> SLOT_ID_BITS;
+    if tag == 0 {
+        return Id::Invalid;
+    }
+    let (shard, index) = split_slot_id(raw & SLOT_ID_MASK);
+    Id::Slot {
+        shard,
+        index,
+        check: Check::Narrow(tag),
+    }
+}
+
+/// What a `u64` id names: a wide key, or a `u32` id widened.
+#[inline]
+pub(crate) fn decode_wide(raw: u64) -> Id {
+    if raw <= u64::from(u32::MAX) {
+        return decode(raw as u32);
+    }
+    let (shard, index) = split_slot_id(raw as u32 & SLOT_ID_MASK);
+    Id::Slot {
+        shard,
+        index,
+        check: Check::Wide(raw >> SLOT_ID_BITS),
+    }
+}
+
+/// A typed `u32` key into a [`ResourceRegistry<T>`](crate::ResourceRegistry).
 ///
 /// It is a `u32` underneath (convert with [`Key::into_raw`] / [`Key::from_raw`]
 /// or `u32::from` / `Key::from`) so it can cross a WIT boundary, but its type
@@ -120,12 +232,34 @@ pub(crate) const fn encode(shard: usize, index: usize, generation: u32) -> u32 {
 ///
 /// Any `u32` can be turned into a key; a forged or stale one simply finds no
 /// entry (or, for a forged one that happens to equal a live key, that entry:
-/// 32 bits carry no secret).
+/// 32 bits carry no secret). A key that outlives its entry stays dead for at
+/// least [`KEY_REISSUE_BOUND`] registrations; for ids that must stay dead
+/// longer, use a [`WideKey`].
 pub struct Key<T> {
     raw: u32,
     // `fn() -> T` keeps the key `Send + Sync + Copy` whatever `T` is.
     _type: PhantomData<fn() -> T>,
 }
+
+/// No `u32` key is issued again, and no stale `u32` key resolves again, within
+/// this many later registrations into the same registry, under any pattern of
+/// use: `1 + 4094 * 1025` = 4,196,351, more than `2^22`.
+///
+/// Why: a key carries its slot's generation modulo 4095, so it comes back
+/// only after its slot has been reused 4095 times; and a vacated slot waits in
+/// a first-in first-out queue that is reused only while at least 1,024 other
+/// vacated slots wait behind it, so each reuse of a slot comes at least 1,025
+/// registrations after the previous one. The price is that a registry under
+/// churn keeps up to 1,025 vacant slots per shard it uses.
+///
+/// ```
+/// assert!(wit_resource_registry::KEY_REISSUE_BOUND > 1 << 22);
+/// ```
+pub const KEY_REISSUE_BOUND: u64 = 1 + (NARROW_TAGS - 1) * (QUARANTINE as u64 + 1);
+
+/// How many vacated slots a shard keeps waiting before it reuses the oldest
+/// (see [`KEY_REISSUE_BOUND`]).
+pub(crate) const QUARANTINE: usize = 1024;
 
 impl<T> Key<T> {
     /// Makes a key from its `u32` form. Never fails: an id that names no live
@@ -155,113 +289,205 @@ impl<T> Key<T> {
         self.raw
     }
 
-    /// The generation carried by this key (its top [`GENERATION_BITS`] bits).
+    /// Whether this is a caller-chosen id (`1..=`[`MAX_CALLER_ID`]) rather
+    /// than a registry-issued key.
     ///
     /// ```
-    /// use wit_resource_registry::Key;
-    /// assert_eq!(Key::<()>::from_raw(0x0030_0001).generation(), 3);
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::{Key, ResourceRegistry};
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+    /// assert!(Key::<u8>::from_raw(9).is_caller_id());
+    /// assert!(!reg.try_register(Arc::new(Mutex::new(1))).unwrap().is_caller_id());
     /// ```
     #[inline]
-    pub const fn generation(self) -> u32 {
-        self.raw >> SLOT_BITS
+    pub const fn is_caller_id(self) -> bool {
+        self.raw != 0 && self.raw <= MAX_CALLER_ID
     }
 }
 
-impl<T> Clone for Key<T> {
+/// A typed `u64` key: the same entry as a [`Key`], with enough generation bits
+/// that a stale one stays dead until its slot has been reused
+/// [`WIDE_KEY_REUSES`] times (over 17 trillion; see there for the bound in
+/// registrations).
+///
+/// For ids that travel in WIT records and may outlive their entry: parent
+/// references, context ids, anything a caller may hand back much later. Every
+/// wide key is at least `2^32`, so a `u64` field can carry either form without
+/// ambiguity, and every lookup accepts both.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{ResourceRegistry, WideKey};
+///
+/// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
+/// let key = reg.try_register(Arc::new(Mutex::new("parent"))).unwrap();
+/// let wide: WideKey<&str> = reg.wide_key(key).unwrap();
+/// let wire: u64 = wide.into_raw();                 // a WIT `u64`
+/// assert!(wire > u64::from(u32::MAX));
+/// assert_eq!(*reg.get(WideKey::from_raw(wire)).unwrap().lock().unwrap(), "parent");
+/// reg.remove(key);
+/// assert!(reg.get(wide).is_none());                 // stale: stays dead
+/// ```
+pub struct WideKey<T> {
+    raw: u64,
+    _type: PhantomData<fn() -> T>,
+}
+
+impl<T> WideKey<T> {
+    /// Makes a wide key from its `u64` form. Never fails: an id that names no
+    /// live entry is simply not found.
+    ///
+    /// ```
+    /// use wit_resource_registry::WideKey;
+    /// assert_eq!(WideKey::<u8>::from_raw(1 << 40).into_raw(), 1 << 40);
+    /// ```
     #[inline]
-    fn clone(&self) -> Self {
-        *self
+    pub const fn from_raw(raw: u64) -> Self {
+        WideKey {
+            raw,
+            _type: PhantomData,
+        }
     }
-}
-impl<T> Copy for Key<T> {}
-impl<T> PartialEq for Key<T> {
+
+    /// The wide key's `u64` form.
+    ///
+    /// ```
+    /// use wit_resource_registry::WideKey;
+    /// assert_eq!(u64::from(WideKey::<u8>::from_raw(5 << 32)), 5 << 32);
+    /// ```
     #[inline]
-    fn eq(&self, other: &Self) -> bool {
-        self.raw == other.raw
+    pub const fn into_raw(self) -> u64 {
+        self.raw
     }
 }
-impl<T> Eq for Key<T> {}
-impl<T> PartialOrd for Key<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(self.cmp(other))
-    }
+
+/// The trait impls both key types share, written by hand so that `T` needs
+/// none of these traits.
+macro_rules! key_impls {
+    ($key:ident, $raw:ty, $width:literal) => {
+        impl<T> Clone for $key<T> {
+            #[inline]
+            fn clone(&self) -> Self {
+                *self
+            }
+        }
+        impl<T> Copy for $key<T> {}
+        impl<T> PartialEq for $key<T> {
+            #[inline]
+            fn eq(&self, other: &Self) -> bool {
+                self.raw == other.raw
+            }
+        }
+        impl<T> Eq for $key<T> {}
+        impl<T> PartialOrd for $key<T> {
+            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+                Some(self.cmp(other))
+            }
+        }
+        impl<T> Ord for $key<T> {
+            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+                self.raw.cmp(&other.raw)
+            }
+        }
+        impl<T> Hash for $key<T> {
+            fn hash<H: Hasher>(&self, state: &mut H) {
+                self.raw.hash(state);
+            }
+        }
+        impl<T> fmt::Debug for $key<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(
+                    f,
+                    concat!(stringify!($key), "({:#0", $width, "x})"),
+                    self.raw
+                )
+            }
+        }
+        impl<T> fmt::Display for $key<T> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, concat!("{:#0", $width, "x}"), self.raw)
+            }
+        }
+        impl<T> From<$key<T>> for $raw {
+            #[inline]
+            fn from(key: $key<T>) -> $raw {
+                key.raw
+            }
+        }
+        impl<T> From<$raw> for $key<T> {
+            #[inline]
+            fn from(raw: $raw) -> Self {
+                $key::from_raw(raw)
+            }
+        }
+    };
 }
-impl<T> Ord for Key<T> {
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        self.raw.cmp(&other.raw)
-    }
-}
-impl<T> Hash for Key<T> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        self.raw.hash(state);
-    }
-}
-impl<T> fmt::Debug for Key<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Key({:#010x})", self.raw)
-    }
-}
-impl<T> fmt::Display for Key<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:#010x}", self.raw)
-    }
-}
-impl<T> From<Key<T>> for u32 {
-    #[inline]
-    fn from(key: Key<T>) -> u32 {
-        key.raw
-    }
-}
-impl<T> From<u32> for Key<T> {
-    #[inline]
-    fn from(raw: u32) -> Self {
-        Key::from_raw(raw)
-    }
-}
+key_impls!(Key, u32, 10);
+key_impls!(WideKey, u64, 18);
 
 mod sealed {
     pub trait Sealed {}
     impl Sealed for u32 {}
     impl<T> Sealed for super::Key<T> {}
     impl<T> Sealed for &super::Key<T> {}
+    impl<T> Sealed for super::WideKey<T> {}
+    impl<T> Sealed for &super::WideKey<T> {}
 }
 
-/// What the registry's lookups accept: a plain `u32` id (the compatible API) or
-/// a [`Key<T>`] of the registry's own type. Sealed.
+/// What the registry's lookups accept: a plain `u32` id (the compatible API),
+/// or a [`Key<T>`] or [`WideKey<T>`] of the registry's own type. Sealed, and
+/// `u32` is the only integer type in it, so integer literals infer as `u32`;
+/// a `u64` from a WIT record goes through [`WideKey::from_raw`], which also
+/// accepts a `u32` key widened.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::ResourceRegistry;
+/// use wit_resource_registry::{Key, ResourceRegistry, WideKey};
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
 /// let id: u32 = reg.register(Arc::new(Mutex::new(1)));
-/// let key = wit_resource_registry::Key::<u8>::from_raw(id);
+/// let key = Key::<u8>::from_raw(id);
+/// let wide = reg.wide_key(key).unwrap();
 /// assert!(reg.get(id).is_some() && reg.get(key).is_some() && reg.get(&key).is_some());
+/// assert!(reg.get(wide).is_some() && reg.get(WideKey::<u8>::from_raw(id.into())).is_some());
 /// ```
 pub trait AsKey<T>: sealed::Sealed {
-    /// The raw `u32` id.
+    /// The id as a `u64`: a `u32` id or key as is, a wide key's raw form
+    /// (always above `u32::MAX`).
     ///
     /// ```
     /// use wit_resource_registry::{AsKey, Key};
     /// assert_eq!(AsKey::<u8>::raw_id(&Key::<u8>::from_raw(9)), 9);
     /// assert_eq!(AsKey::<u8>::raw_id(&9u32), 9);
     /// ```
-    fn raw_id(&self) -> u32;
+    fn raw_id(&self) -> u64;
 }
 impl<T> AsKey<T> for u32 {
     #[inline]
-    fn raw_id(&self) -> u32 {
-        *self
+    fn raw_id(&self) -> u64 {
+        u64::from(*self)
     }
 }
 impl<T> AsKey<T> for Key<T> {
     #[inline]
-    fn raw_id(&self) -> u32 {
-        self.raw
+    fn raw_id(&self) -> u64 {
+        u64::from(self.raw)
     }
 }
 impl<T> AsKey<T> for &Key<T> {
     #[inline]
-    fn raw_id(&self) -> u32 {
+    fn raw_id(&self) -> u64 {
+        u64::from(self.raw)
+    }
+}
+impl<T> AsKey<T> for WideKey<T> {
+    #[inline]
+    fn raw_id(&self) -> u64 {
+        self.raw
+    }
+}
+impl<T> AsKey<T> for &WideKey<T> {
+    #[inline]
+    fn raw_id(&self) -> u64 {
         self.raw
     }
 }
@@ -271,39 +497,76 @@ mod tests {
     use super::*;
 
     #[test]
-    fn encode_decode_round_trip_and_never_zero() {
+    fn encode_decode_round_trip_in_both_widths() {
         for shard in 0..SHARDS {
-            for &index in &[0usize, 1, 2, SLOTS_PER_SHARD as usize - 1] {
-                for &gen in &[0u32, 1, GENERATION_MASK] {
+            for &index in &[0usize, 1, 2, SLOTS_PER_SHARD - 1] {
+                for &gen in &[0u64, 1, NARROW_TAGS - 1, NARROW_TAGS, u64::MAX] {
                     let raw = encode(shard, index, gen);
-                    assert_ne!(raw, 0);
-                    let d = decode(raw);
-                    assert_eq!(d.shard, shard);
-                    assert_eq!(d.slot, Some((index, gen)));
+                    assert!(raw >= 1 << SLOT_ID_BITS, "issued keys stay above 2^20");
+                    match decode(raw) {
+                        Id::Slot {
+                            shard: s,
+                            index: i,
+                            check,
+                        } => {
+                            assert_eq!((s, i), (shard, index));
+                            assert!(check.matches(gen));
+                            assert!(!check.matches(gen.wrapping_add(1)));
+                        }
+                        other => panic!("{:#x} decoded to {:?}", raw, other),
+                    }
+                    let wide = encode_wide(shard, index, gen);
+                    assert!(wide > u64::from(u32::MAX));
+                    match decode_wide(wide) {
+                        Id::Slot {
+                            shard: s,
+                            index: i,
+                            check,
+                        } => {
+                            assert_eq!((s, i), (shard, index));
+                            assert!(check.matches(gen));
+                            assert!(!check.matches(gen.wrapping_add(1)));
+                        }
+                        other => panic!("{:#x} decoded to {:?}", wide, other),
+                    }
                 }
             }
         }
     }
 
     #[test]
-    fn ids_with_empty_slot_bits_name_no_slot() {
-        assert_eq!(decode(0).slot, None);
-        assert_eq!(decode(1 << SLOT_BITS).slot, None);
-        assert_eq!(decode(!SLOT_MASK).slot, None);
+    fn the_three_id_spaces_do_not_meet() {
+        assert_eq!(decode(0), Id::Invalid);
+        assert_eq!(decode(1), Id::Caller(1));
+        assert_eq!(decode(MAX_CALLER_ID), Id::Caller(MAX_CALLER_ID));
+        // Between the caller ids and the first issued key: nothing.
+        assert_eq!(decode(MAX_CALLER_ID + 1), Id::Invalid);
+        assert_eq!(decode((1 << SLOT_ID_BITS) - 1), Id::Invalid);
+        assert!(matches!(decode(1 << SLOT_ID_BITS), Id::Slot { .. }));
+        // A u64 holding a u32 id means that id.
+        assert_eq!(decode_wide(7), Id::Caller(7));
+    }
+
+    #[test]
+    fn tags_wrap_where_the_docs_say() {
+        assert_eq!(narrow_tag(0), narrow_tag(NARROW_TAGS));
+        assert_ne!(narrow_tag(0), narrow_tag(NARROW_TAGS - 1));
+        assert_eq!(wide_tag(0), wide_tag(WIDE_KEY_REUSES));
+        assert!((1..NARROW_TAGS).all(|g| narrow_tag(g) != narrow_tag(0)));
+        assert_eq!(KEY_REISSUE_BOUND, 4_196_351);
     }
 
     #[test]
     fn every_u32_decodes_inside_bounds() {
-        // A sample across the whole range, including the edges.
         let mut x = 0u32;
         for i in 0..100_000u32 {
             x = x.wrapping_mul(1_664_525).wrapping_add(1_013_904_223) ^ i;
-            for raw in [x, u32::MAX, 0, 1, SLOT_MASK] {
-                let d = decode(raw);
-                assert!(d.shard < SHARDS);
-                if let Some((index, gen)) = d.slot {
-                    assert!(index < (1usize << (SLOT_BITS - SHARD_BITS)));
-                    assert!(gen <= GENERATION_MASK);
+            for raw in [x, u32::MAX, 0, 1, SLOT_ID_MASK] {
+                if let Id::Slot { shard, index, .. } = decode(raw) {
+                    assert!(shard < SHARDS && index < SLOTS_PER_SHARD);
+                }
+                if let Id::Slot { shard, index, .. } = decode_wide(u64::from(x) << 20 | 0xFFFF) {
+                    assert!(shard < SHARDS && index < SLOTS_PER_SHARD);
                 }
             }
         }
@@ -320,5 +583,8 @@ mod tests {
         assert_eq!(AsKey::<String>::raw_id(&k), 42);
         assert_eq!(AsKey::<String>::raw_id(&&k), 42);
         assert_eq!(AsKey::<String>::raw_id(&42u32), 42);
+        let w = WideKey::<String>::from_raw(1 << 33);
+        assert_eq!(format!("{:?}", w), "WideKey(0x0000000200000000)");
+        assert_eq!(AsKey::<String>::raw_id(&&w), 1 << 33);
     }
 }

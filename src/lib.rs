@@ -19,6 +19,16 @@
 //! span or none. **Keep a registry-issued [`Key`] inside the resource's own
 //! implementation struct instead**: it survives every crossing.
 //!
+//! # What `into_inner` already gives, and what this crate is for
+//!
+//! wit-bindgen (since 0.15) hands a consuming static such as
+//! `end: static func(this: span)` the implementation itself through
+//! `this.into_inner()`: reaching the implementation needs no registry. This
+//! crate is for what `into_inner` cannot do: ids that cross in WIT records and
+//! stay valid (parent references, context ids), enumerating live resources to
+//! flush or shut them down, ending each exactly once, parent/child relations,
+//! a bound on how many are alive, and leak reports.
+//!
 //! # Quick start
 //!
 //! ```
@@ -34,8 +44,8 @@
 //!     .try_register(Arc::new(Mutex::new(SpanInner { name: "GET /".into(), events: vec![] })))
 //!     .expect("room for one more span");
 //! SPANS.get(key).unwrap().lock().unwrap().events.push("cache miss".into());
-//! let span = SPANS.take(key).unwrap();          // ends it: exactly once
-//! assert_eq!(span.events, ["cache miss"]);
+//! let events = SPANS.take(key).unwrap().with(|span| span.events.clone()); // ends it, once
+//! assert_eq!(events, ["cache miss"]);
 //! assert!(SPANS.take(key).is_err());             // a second end finds nothing
 //! assert_eq!(SPANS.stats().live, 0);
 //! ```
@@ -43,26 +53,31 @@
 //! # The wit-bindgen pattern
 //!
 //! For an exported `resource span { constructor(name: string); end: static
-//! func(this: span) -> span-data; }`, wit-bindgen (0.63) generates a `Span`
-//! handle type with `Span::new(impl)`, `get::<Impl>()` and
-//! `into_inner::<Impl>()`. Put a [`Registration`] in the implementation:
+//! func(this: span); }`, wit-bindgen (0.63) generates a `Span` handle type
+//! with `Span::new(impl)`, `get::<Impl>()` and `into_inner::<Impl>()`. Put a
+//! [`Registration`] in the implementation:
 //!
 //! ```text
 //! static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::with_limit(1024);
 //!
-//! struct MySpan { entry: Registration<'static, SpanInner> }
+//! struct MySpan { entry: Result<Registration<'static, SpanInner>, Rejected<Arc<Mutex<SpanInner>>>> }
 //!
 //! impl GuestSpan for MySpan {
 //!     fn new(name: String) -> Self {
-//!         let inner = Arc::new(Mutex::new(SpanInner::new(name)));
-//!         MySpan { entry: SPANS.register_guarded(inner).expect("limit") }
+//!         // A constructor cannot return an error: at the limit the span lives
+//!         // on unregistered (the refusal hands the value back) and is still
+//!         // exported at its end. Nothing traps, nothing is lost.
+//!         MySpan { entry: SPANS.register_guarded(Arc::new(Mutex::new(SpanInner::new(name)))) }
 //!     }
-//!     fn end(this: Span) -> SpanData {
-//!         // `this.handle()` is NOT an identity; the key inside the struct is.
+//!     fn end(this: Span) {
+//!         // `this.handle()` is NOT an identity; the guard inside the struct is.
 //!         let span: MySpan = this.into_inner();
-//!         match span.entry.take() {
-//!             Ok(inner) => inner.finish(),
-//!             Err(_) => SpanData::already_ended(),
+//!         match span.entry {
+//!             Ok(entry) => match entry.take() {
+//!                 Ok(mut taken) => taken.with(|inner| export(inner.finish())),
+//!                 Err(_) => {} // a shutdown drain ended it first and exported it then
+//!             },
+//!             Err(refused) => export(refused.into_value().lock().unwrap().finish()),
 //!         }
 //!     }
 //! }
@@ -71,15 +86,24 @@
 //! // `SPANS.drain_with(..)` at shutdown ends it, exactly once.
 //! ```
 //!
+//! `take` ends the entry whatever clones of its `Arc` exist (a child span
+//! holding its parent, a `get` kept somewhere, a flush running on another
+//! thread): it hands back the owned `T` or the shared value ([`Taken`]), so
+//! `Err` only ever means that something else really ended it first.
+//!
 //! The same flow, runnable, with a stand-in for the generated handle type:
 //!
 //! ```
 //! use std::sync::{Arc, Mutex};
-//! use wit_resource_registry::{Registration, ResourceRegistry};
+//! use wit_resource_registry::{Registration, Rejected, ResourceRegistry};
 //!
 //! struct SpanInner { name: String }
-//! static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::with_limit(1024);
-//! struct MySpan { entry: Registration<'static, SpanInner> }
+//! static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::with_limit(2);
+//! static EXPORTED: Mutex<Vec<String>> = Mutex::new(Vec::new());
+//! fn export(name: &str) { EXPORTED.lock().unwrap().push(name.to_string()) }
+//!
+//! type Entry = Result<Registration<'static, SpanInner>, Rejected<Arc<Mutex<SpanInner>>>>;
+//! struct MySpan { entry: Entry }
 //!
 //! // Stand-in for wit-bindgen's `Span` handle: it owns the boxed implementation.
 //! struct Span(Box<MySpan>);
@@ -87,20 +111,30 @@
 //!
 //! fn new_span(name: &str) -> Span {
 //!     let inner = Arc::new(Mutex::new(SpanInner { name: name.into() }));
-//!     Span(Box::new(MySpan { entry: SPANS.register_guarded(inner).unwrap() }))
+//!     Span(Box::new(MySpan { entry: SPANS.register_guarded(inner) }))
 //! }
-//! fn end(this: Span) -> Option<String> {
-//!     this.into_inner().entry.take().ok().map(|inner| inner.name)
+//! fn end(this: Span) {
+//!     match this.into_inner().entry {
+//!         Ok(entry) => match entry.take() {
+//!             Ok(mut taken) => taken.with(|inner| export(&inner.name)),
+//!             Err(_) => {} // ended first by the shutdown drain, which exported it
+//!         },
+//!         Err(refused) => export(&refused.into_value().lock().unwrap().name),
+//!     }
+//! }
+//! fn shutdown() {
+//!     SPANS.drain_with(|_, mut span| span.with(|inner| export(&format!("{} (never ended)", inner.name))));
 //! }
 //!
-//! let (a, b, c) = (new_span("a"), new_span("b"), new_span("c"));
-//! assert_eq!(end(b).as_deref(), Some("b"));   // any order
-//! drop(c);                                    // caller dropped it: cleaned up
-//! assert_eq!(SPANS.len(), 1);
-//! std::mem::forget(a);                        // caller forgot it: shutdown drains it
-//! let ended: Vec<String> = SPANS.drain().into_iter()
-//!     .map(|(_, span)| span.lock().unwrap().name.clone()).collect();
-//! assert_eq!(ended, ["a"]);
+//! let (a, b, c) = (new_span("a"), new_span("b"), new_span("c")); // c: over the limit
+//! end(c);                                      // still exported, nothing trapped
+//! let kept = b.0.entry.as_ref().unwrap().get(); // a clone held elsewhere
+//! end(b);                                      // ends all the same
+//! drop(kept);
+//! std::mem::forget(a);                         // caller forgot it: shutdown ends it
+//! shutdown();
+//! assert_eq!(*EXPORTED.lock().unwrap(), ["c", "b", "a (never ended)"]);
+//! assert!(SPANS.is_empty());
 //! ```
 //!
 //! # What else it gives
@@ -109,14 +143,28 @@
 //!   unchanged: `new`, `insert(u32, Arc<Mutex<T>>)`, `get`, `remove`,
 //!   `register`, `len`, `is_empty`, `contains`, `Default`.
 //! * Typed [`Key`]s (a span key does not compile on an exporter registry),
-//!   convertible to and from `u32`; stale keys are detected until a slot has
-//!   been reused [`GENERATION_WRAP`] times.
-//! * Exactly-once [`take`](ResourceRegistry::take), RAII [`Registration`],
-//!   [`snapshot`](ResourceRegistry::snapshot), [`for_each`](ResourceRegistry::for_each),
-//!   [`drain`](ResourceRegistry::drain), [`drain_with`](ResourceRegistry::drain_with),
+//!   convertible to and from `u32`, that stay dead for over `2^22`
+//!   registrations once their entry is gone ([`KEY_REISSUE_BOUND`]), and
+//!   [`WideKey`]s (`u64`) that stay dead for over `10^16`
+//!   ([`WIDE_KEY_REUSES`]).
+//! * Guards that act on their own entry only: [`Registration`] (borrowing a
+//!   `static` registry) and [`OwnedRegistration`] (for a registry in an
+//!   `Arc`), with [`with`](Guard::with) for access under the value's lock.
+//! * Exactly-once [`take`](ResourceRegistry::take) whatever clones exist,
+//!   [`snapshot`](ResourceRegistry::snapshot),
+//!   [`for_each`](ResourceRegistry::for_each),
+//!   [`drain`](ResourceRegistry::drain),
+//!   [`drain_taken`](ResourceRegistry::drain_taken),
+//!   [`drain_with`](ResourceRegistry::drain_with),
 //!   [`retain`](ResourceRegistry::retain), [`clear`](ResourceRegistry::clear).
+//! * Parent/child relations:
+//!   [`try_register_child`](ResourceRegistry::try_register_child),
+//!   [`children`](ResourceRegistry::children), a typed
+//!   [`Error::HasChildren`] refusal and an explicit cascade,
+//!   [`take_tree`](ResourceRegistry::take_tree).
 //! * An optional limit with typed refusals that hand the value back
-//!   ([`Rejected`]), [`Stats`] and a [`LeakReport`] ordered by a logical clock.
+//!   ([`Rejected`]), [`Stats`] from one consistent cut and a [`LeakReport`]
+//!   ordered by a logical clock.
 //! * No user code ever runs under a registry lock, so `Drop` and closures may
 //!   call back in; poisoning is recovered; no `unsafe`, no dependencies;
 //!   builds for `wasm32-unknown-unknown`.
@@ -124,7 +172,9 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+mod children;
 mod counts;
+mod enumerate;
 mod error;
 mod key;
 mod registration;
@@ -132,9 +182,12 @@ mod registry;
 mod shard;
 mod stats;
 mod sync;
+mod taken;
+mod tree;
 
 pub use error::{Error, Rejected};
-pub use key::{AsKey, Key, GENERATION_BITS, GENERATION_WRAP, MAX_ISSUED};
-pub use registration::Registration;
+pub use key::{AsKey, Key, WideKey, KEY_REISSUE_BOUND, MAX_CALLER_ID, MAX_ISSUED, WIDE_KEY_REUSES};
+pub use registration::{Guard, OwnedRegistration, Registration};
 pub use registry::ResourceRegistry;
 pub use stats::{Leak, LeakReport, Stats};
+pub use taken::Taken;

@@ -1,11 +1,26 @@
-//! [`Registration`]: an entry that removes itself when dropped.
+//! [`Guard`]: an entry that removes itself when dropped, and only itself.
+//!
+//! A guard remembers its slot's whole 64-bit generation, not a key: whatever
+//! happens to the entry (a drain, a `remove` elsewhere, its slot reused any
+//! number of times, a caller inserting under its old number), the guard acts
+//! on its own entry or on nothing.
 
 use std::fmt;
-use std::sync::{Arc, Mutex};
+use std::ops::Deref;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::error::Rejected;
-use crate::key::Key;
-use crate::registry::ResourceRegistry;
+use crate::error::{Error, Rejected};
+use crate::key::{encode_wide, Key, WideKey};
+use crate::registry::{Place, ResourceRegistry};
+use crate::taken::Taken;
+
+/// A guard borrowing a registry (usually a `static`): see [`Guard`].
+pub type Registration<'r, T> = Guard<T, &'r ResourceRegistry<T>>;
+
+/// A guard owning a clone of an `Arc`'d registry, for hosts that keep one
+/// registry per instance: see [`Guard`] and
+/// [`ResourceRegistry::register_owned`].
+pub type OwnedRegistration<T> = Guard<T, Arc<ResourceRegistry<T>>>;
 
 /// A registered entry tied to a guard: dropping the guard removes the entry.
 ///
@@ -13,7 +28,10 @@ use crate::registry::ResourceRegistry;
 /// drops its handle, wit-bindgen drops the struct and the entry is cleaned up
 /// with no extra code; a consuming static such as `end: static func(this:
 /// span)` recovers the struct with `into_inner` and calls
-/// [`take`](Registration::take) to end the entry exactly once.
+/// [`take`](Guard::take) to end the entry exactly once.
+///
+/// You name it as [`Registration<'r, T>`] (borrowing the registry) or
+/// [`OwnedRegistration<T>`] (owning an `Arc` of it).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -34,21 +52,28 @@ use crate::registry::ResourceRegistry;
 /// assert_eq!(SPANS.len(), 2);
 /// drop(dropped);                                    // the caller dropped the handle
 /// assert_eq!(SPANS.len(), 1);
-/// let inner = span.entry.take().ok().unwrap();      // `end(this)`: exactly once
-/// assert_eq!(inner.name, "a");
+/// let name = span.entry.take().unwrap().with(|inner| inner.name.clone());  // `end(this)`
+/// assert_eq!(name, "a");
 /// assert!(SPANS.is_empty());
 /// ```
-pub struct Registration<'r, T> {
-    registry: &'r ResourceRegistry<T>,
-    key: Key<T>,
+pub struct Guard<T, R: Deref<Target = ResourceRegistry<T>>> {
+    registry: R,
+    place: Place,
+    /// Cleared once the guard's entry is known to be gone, so that the guard
+    /// does not even look again.
+    armed: bool,
 }
 
-impl<'r, T> Registration<'r, T> {
-    pub(crate) fn new(registry: &'r ResourceRegistry<T>, key: Key<T>) -> Self {
-        Registration { registry, key }
+impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
+    pub(crate) fn new(registry: R, place: Place) -> Self {
+        Guard {
+            registry,
+            place,
+            armed: true,
+        }
     }
 
-    /// The entry's key.
+    /// The entry's `u32` key.
     ///
     /// ```
     /// # use std::sync::{Arc, Mutex};
@@ -58,7 +83,25 @@ impl<'r, T> Registration<'r, T> {
     /// assert!(reg.contains(entry.key()));
     /// ```
     pub fn key(&self) -> Key<T> {
-        self.key
+        self.place.key()
+    }
+
+    /// The entry's wide key, for ids that travel and may outlive the entry.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+    /// let entry = reg.register_guarded(Arc::new(Mutex::new(1))).unwrap();
+    /// assert_eq!(reg.wide_key(entry.key()), Some(entry.wide_key()));
+    /// ```
+    pub fn wide_key(&self) -> WideKey<T> {
+        let Place {
+            shard,
+            index,
+            generation,
+        } = self.place;
+        WideKey::from_raw(encode_wide(shard, index as usize, generation))
     }
 
     /// The registry the entry lives in.
@@ -70,8 +113,8 @@ impl<'r, T> Registration<'r, T> {
     /// let entry = reg.register_guarded(Arc::new(Mutex::new(1))).unwrap();
     /// assert_eq!(entry.registry().len(), 1);
     /// ```
-    pub fn registry(&self) -> &'r ResourceRegistry<T> {
-        self.registry
+    pub fn registry(&self) -> &ResourceRegistry<T> {
+        &self.registry
     }
 
     /// A clone of the entry's value; `None` once something else removed it
@@ -87,34 +130,92 @@ impl<'r, T> Registration<'r, T> {
     /// assert!(entry.get().is_none());
     /// ```
     pub fn get(&self) -> Option<Arc<Mutex<T>>> {
-        self.registry.get(self.key)
+        if !self.armed {
+            return None;
+        }
+        self.registry.get_id(self.place.exact())
     }
 
-    /// Removes the entry and returns its value by value, exactly once (see
-    /// [`ResourceRegistry::take`]). When that fails the guard comes back in the
-    /// error: with [`Error::Shared`](crate::Error::Shared) the entry is still registered and the
-    /// guard still owns it; with [`Error::NotFound`](crate::Error::NotFound) something else already
-    /// removed it.
+    /// Runs `f` on the entry's value under its lock (a poisoned lock is
+    /// recovered); `None` once something else removed the entry. No registry
+    /// lock is held while `f` runs.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<Vec<&str>> = ResourceRegistry::new();
+    /// let span = reg.register_guarded(Arc::new(Mutex::new(Vec::new()))).unwrap();
+    /// span.with(|events| events.push("cache miss"));
+    /// assert_eq!(span.with(|events| events.len()), Some(1));
+    /// reg.clear();
+    /// assert_eq!(span.with(|events| events.len()), None);
+    /// ```
+    pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> Option<U> {
+        let value = self.get()?;
+        let mut guard = value.lock().unwrap_or_else(PoisonError::into_inner);
+        Some(f(&mut guard))
+    }
+
+    /// Ends the entry: removes it and hands back its value whatever clones
+    /// exist (see [`ResourceRegistry::take`]). On failure the guard comes back
+    /// in the error: after [`Error::NotFound`] (something else ended the
+    /// entry) it is disarmed and will never act again; after
+    /// [`Error::HasChildren`] the entry is still registered and the guard
+    /// still owns it.
     ///
     /// ```
     /// # use std::sync::{Arc, Mutex};
     /// # use wit_resource_registry::{Error, ResourceRegistry};
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
     /// let entry = reg.register_guarded(Arc::new(Mutex::new(7))).unwrap();
-    /// let clone = entry.get().unwrap();
-    /// let entry = entry.take().unwrap_err().into_value(); // shared: guard handed back
-    /// drop(clone);
-    /// assert_eq!(entry.take().ok(), Some(7));
-    /// # assert_eq!(Error::Shared, Error::Shared);
+    /// let kept = entry.get().unwrap();
+    /// assert_eq!(entry.take().unwrap().with(|v| *v), 7);  // shared, ended anyway
+    /// # drop(kept);
+    ///
+    /// let entry = reg.register_guarded(Arc::new(Mutex::new(8))).unwrap();
+    /// reg.clear();                                         // a shutdown drain got it
+    /// let back = entry.take().unwrap_err();
+    /// assert_eq!(back.error(), Error::NotFound);
+    /// let newcomer = reg.register(Arc::new(Mutex::new(9)));
+    /// drop(back.into_value());                             // disarmed: acts on nothing
+    /// assert!(reg.contains(newcomer));
     /// ```
-    pub fn take(self) -> Result<T, Rejected<Self>> {
-        match self.registry.take(self.key) {
-            Ok(value) => {
-                std::mem::forget(self);
-                Ok(value)
-            }
-            Err(error) => Err(Rejected::new(error, self)),
+    pub fn take(mut self) -> Result<Taken<T>, Rejected<Self>> {
+        if !self.armed {
+            return Err(Rejected::new(Error::NotFound, self));
         }
+        match self.registry.take_id(self.place.exact()) {
+            Ok(taken) => {
+                self.armed = false;
+                Ok(taken)
+            }
+            Err(error) => {
+                self.armed = error != Error::NotFound;
+                Err(Rejected::new(error, self))
+            }
+        }
+    }
+
+    /// Ends the entry together with all its descendants, each exactly once,
+    /// descendants first (see [`ResourceRegistry::take_tree`]). `None` if
+    /// something else already removed the entry.
+    ///
+    /// ```
+    /// # use std::sync::{Arc, Mutex};
+    /// # use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
+    /// let provider = reg.register_guarded(Arc::new(Mutex::new("provider"))).unwrap();
+    /// reg.try_register_child(provider.key(), Arc::new(Mutex::new("span"))).unwrap();
+    /// let ended: Vec<&str> = provider.take_tree().unwrap().into_iter()
+    ///     .map(|(_, mut taken)| taken.with(|name| *name)).collect();
+    /// assert_eq!(ended, ["span", "provider"]);
+    /// ```
+    pub fn take_tree(mut self) -> Option<Vec<(Key<T>, Taken<T>)>> {
+        if !self.armed {
+            return None;
+        }
+        self.armed = false;
+        self.registry.take_tree_id(self.place.exact()).ok()
     }
 
     /// Removes the entry and returns its `Arc`, whoever else holds clones.
@@ -127,10 +228,12 @@ impl<'r, T> Registration<'r, T> {
     /// assert!(entry.remove().is_some());
     /// assert!(reg.is_empty());
     /// ```
-    pub fn remove(self) -> Option<Arc<Mutex<T>>> {
-        let removed = self.registry.remove(self.key);
-        std::mem::forget(self);
-        removed
+    pub fn remove(mut self) -> Option<Arc<Mutex<T>>> {
+        if !self.armed {
+            return None;
+        }
+        self.armed = false;
+        self.registry.remove_id(self.place.exact())
     }
 
     /// Gives up the guard and leaves the entry registered; returns its key.
@@ -142,25 +245,27 @@ impl<'r, T> Registration<'r, T> {
     /// let key = reg.register_guarded(Arc::new(Mutex::new(7))).unwrap().into_key();
     /// assert!(reg.contains(key));
     /// ```
-    pub fn into_key(self) -> Key<T> {
-        let key = self.key;
-        std::mem::forget(self);
-        key
+    pub fn into_key(mut self) -> Key<T> {
+        self.armed = false;
+        self.place.key()
     }
 }
 
-impl<T> Drop for Registration<'_, T> {
+impl<T, R: Deref<Target = ResourceRegistry<T>>> Drop for Guard<T, R> {
     fn drop(&mut self) {
-        // `remove` has released the registry's lock by the time the value it
-        // returns is dropped here, so `T`'s Drop may call back in.
-        drop(self.registry.remove(self.key));
+        if self.armed {
+            // `remove_id` has released the registry's lock by the time the
+            // value it returns is dropped here, so `T`'s Drop may call back in.
+            drop(self.registry.remove_id(self.place.exact()));
+        }
     }
 }
 
-impl<T> fmt::Debug for Registration<'_, T> {
+impl<T, R: Deref<Target = ResourceRegistry<T>>> fmt::Debug for Guard<T, R> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Registration")
-            .field("key", &self.key)
+        f.debug_struct("Guard")
+            .field("key", &self.key())
+            .field("armed", &self.armed)
             .finish_non_exhaustive()
     }
 }
@@ -168,7 +273,6 @@ impl<T> fmt::Debug for Registration<'_, T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Error;
 
     #[test]
     fn a_guard_whose_entry_was_drained_drops_quietly() {
@@ -177,8 +281,9 @@ mod tests {
         assert_eq!(reg.drain().len(), 1);
         let back = entry.take().unwrap_err();
         assert_eq!(back.error(), Error::NotFound);
+        let other = reg.register(Arc::new(Mutex::new(2u8)));
         drop(back);
-        assert!(reg.is_empty());
+        assert!(reg.contains(other));
     }
 
     #[test]

@@ -1,5 +1,12 @@
-//! One shard: a generational slab for registry-issued keys plus a map for
-//! caller-chosen ids, always used under its registry's lock for that shard.
+//! One shard: a generational slab for registry-issued keys, a map for
+//! caller-chosen ids and the parent/child table, always used under its
+//! registry's lock for that shard.
+//!
+//! Vacated slots wait in a first-in first-out queue, and the oldest is reused
+//! only while more than [`QUARANTINE`] wait: every reuse of a slot then comes
+//! at least `QUARANTINE + 1` registrations into this shard after the previous
+//! one, which is what stretches the 4095 tags of a `u32` key over more than
+//! `2^22` registrations ([`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND)).
 //!
 //! Nothing here runs user code or drops a user value: removed entries are
 //! returned so the registry can drop them after it has released the lock.
@@ -7,7 +14,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::key::{decode, encode, GENERATION_MASK, SLOTS_PER_SHARD};
+use crate::key::{encode, encode_wide, Id, LIVE_PER_SHARD, QUARANTINE, SLOTS_PER_SHARD};
+use crate::tree::{Loc, Tree};
 
 /// A live entry: the value and the logical time it was registered.
 pub(crate) struct Entry<T> {
@@ -17,33 +25,22 @@ pub(crate) struct Entry<T> {
 
 enum State<T> {
     Occupied(Entry<T>),
-    /// Vacant, with the next vacant slot's index plus one (`0` ends the list).
+    /// Vacant, with the next queued slot's index plus one (`0` ends the queue).
     Vacant(u32),
 }
 
 struct Slot<T> {
-    generation: u32,
+    /// Moves on each time the slot is vacated; never wraps in practice.
+    generation: u64,
     state: State<T>,
 }
 
-/// Where a raw id resolves inside one shard.
-enum Found {
-    Slot(usize),
-    Named,
-    /// Nothing; `stale` when the id names an existing slot of another
-    /// generation (a removed key), rather than something never issued.
-    Missing {
-        stale: bool,
-    },
-}
-
-/// Why [`Shard::remove_if`] removed nothing.
+/// Why an id found nothing: `stale` when it names an existing slot at another
+/// generation (a key used after its entry was removed), rather than something
+/// never issued.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Refused {
-    /// The entry exists and was not approved for removal.
-    Kept,
-    /// No entry; `stale` as in [`Found::Missing`].
-    Missing { stale: bool },
+pub(crate) struct Miss {
+    pub(crate) stale: bool,
 }
 
 /// Counters kept under the shard's lock, summed by `ResourceRegistry::stats`.
@@ -57,11 +54,15 @@ pub(crate) struct Counters {
 
 pub(crate) struct Shard<T> {
     slots: Vec<Slot<T>>,
-    free_head: u32,
-    occupied: usize,
-    /// Entries stored under ids the caller chose (`insert`). `None` until the
-    /// first one, so registries that only use issued keys never hash.
+    /// The queue of vacant slots (index plus one, `0` for none).
+    head: u32,
+    tail: u32,
+    queued: usize,
+    /// Entries under caller-chosen ids. `None` until the first one, so
+    /// registries that only use issued keys never hash.
     named: Option<HashMap<u32, Entry<T>>>,
+    /// Parent/child relations; `None` until the first child.
+    tree: Option<Box<Tree>>,
     pub(crate) counters: Counters,
 }
 
@@ -69,9 +70,11 @@ impl<T> Shard<T> {
     pub(crate) const fn new() -> Self {
         Shard {
             slots: Vec::new(),
-            free_head: 0,
-            occupied: 0,
+            head: 0,
+            tail: 0,
+            queued: 0,
             named: None,
+            tree: None,
             counters: Counters {
                 registered: 0,
                 removed: 0,
@@ -81,246 +84,245 @@ impl<T> Shard<T> {
         }
     }
 
-    /// Live entries in this shard.
-    #[cfg(test)]
-    fn len(&self) -> usize {
-        self.occupied + self.named.as_ref().map_or(0, HashMap::len)
-    }
-
-    /// Slots allocated so far (occupied or vacant).
-    #[cfg(test)]
-    fn capacity(&self) -> usize {
-        self.slots.len()
-    }
-
+    /// Where `id` lives in this shard, if it names a live entry.
     #[inline]
-    fn find(&self, raw: u32) -> Found {
-        let mut stale = false;
-        if let Some((index, generation)) = decode(raw).slot {
-            if let Some(slot) = self.slots.get(index) {
-                if slot.generation == generation {
-                    if let State::Occupied(_) = slot.state {
-                        return Found::Slot(index);
+    pub(crate) fn find(&self, id: Id) -> Result<Loc, Miss> {
+        match id {
+            Id::Slot { index, check, .. } => match self.slots.get(index) {
+                Some(slot) => match slot.state {
+                    State::Occupied(_) if check.matches(slot.generation) => {
+                        Ok(Loc::Slot(index as u32))
                     }
-                }
-                stale = true;
+                    _ => Err(Miss { stale: true }),
+                },
+                None => Err(Miss { stale: false }),
+            },
+            Id::Caller(raw) => match &self.named {
+                Some(named) if named.contains_key(&raw) => Ok(Loc::Caller(raw)),
+                _ => Err(Miss { stale: false }),
+            },
+            Id::Invalid => Err(Miss { stale: false }),
+        }
+    }
+
+    /// [`find`](Self::find), counting a miss in the stats.
+    #[inline]
+    pub(crate) fn lookup(&mut self, id: Id) -> Option<Loc> {
+        match self.find(id) {
+            Ok(loc) => Some(loc),
+            Err(miss) => {
+                self.count_miss(miss);
+                None
             }
         }
-        match &self.named {
-            Some(named) if named.contains_key(&raw) => Found::Named,
-            _ => Found::Missing { stale },
-        }
     }
 
-    pub(crate) fn count_miss(&mut self, stale: bool) {
-        if stale {
+    #[cold]
+    pub(crate) fn count_miss(&mut self, miss: Miss) {
+        if miss.stale {
             self.counters.stale_lookups += 1;
         } else {
             self.counters.unknown_lookups += 1;
         }
     }
 
-    pub(crate) fn contains(&self, raw: u32) -> bool {
-        !matches!(self.find(raw), Found::Missing { .. })
-    }
-
-    /// The entry under `raw`, counting a miss in the stats.
+    /// The live entry at `loc`; `None` only if `loc` is not live, which
+    /// callers rule out by finding it first under the same lock.
     #[inline]
-    pub(crate) fn get(&mut self, raw: u32) -> Option<&Entry<T>> {
-        // The hot path: a live issued key, decided by one slot read.
-        if let Some((index, generation)) = decode(raw).slot {
-            let hit = matches!(
-                self.slots.get(index),
-                Some(Slot { generation: g, state: State::Occupied(_) }) if *g == generation
-            );
-            if hit {
-                // Returned on every path of this branch, which is what lets
-                // the slow path below borrow `self` mutably.
-                return match &self.slots[index].state {
-                    State::Occupied(entry) => Some(entry),
-                    State::Vacant(_) => None,
-                };
-            }
-        }
-        self.get_slow(raw)
-    }
-
-    #[cold]
-    fn get_slow(&mut self, raw: u32) -> Option<&Entry<T>> {
-        match self.find(raw) {
-            Found::Slot(index) => match &self.slots[index].state {
+    pub(crate) fn entry(&self, loc: Loc) -> Option<&Entry<T>> {
+        match loc {
+            Loc::Slot(index) => match &self.slots.get(index as usize)?.state {
                 State::Occupied(entry) => Some(entry),
                 State::Vacant(_) => None,
             },
-            Found::Named => self.named.as_ref().and_then(|named| named.get(&raw)),
-            Found::Missing { stale } => {
-                self.count_miss(stale);
-                None
-            }
+            Loc::Caller(raw) => self.named.as_ref()?.get(&raw),
         }
     }
 
-    /// Removes and returns the entry under `raw`, counting a miss in the stats.
+    fn entry_mut(&mut self, loc: Loc) -> Option<&mut Entry<T>> {
+        match loc {
+            Loc::Slot(index) => match &mut self.slots.get_mut(index as usize)?.state {
+                State::Occupied(entry) => Some(entry),
+                State::Vacant(_) => None,
+            },
+            Loc::Caller(raw) => self.named.as_mut()?.get_mut(&raw),
+        }
+    }
+
+    /// The `u32` id of the live entry at `loc`.
+    pub(crate) fn key_of(&self, shard: usize, loc: Loc) -> u32 {
+        match loc {
+            Loc::Slot(index) => encode(shard, index as usize, self.generation(index)),
+            Loc::Caller(raw) => raw,
+        }
+    }
+
+    /// The wide key of the live entry at `loc`, if it has one (caller-chosen
+    /// ids do not).
+    pub(crate) fn wide_key_of(&self, shard: usize, loc: Loc) -> Option<u64> {
+        match loc {
+            Loc::Slot(index) => Some(encode_wide(shard, index as usize, self.generation(index))),
+            Loc::Caller(_) => None,
+        }
+    }
+
+    pub(crate) fn generation(&self, index: u32) -> u64 {
+        self.slots
+            .get(index as usize)
+            .map_or(0, |slot| slot.generation)
+    }
+
+    /// Replaces the value at a live `loc`, keeping the entry's identity and
+    /// age; returns the old value.
+    pub(crate) fn replace(&mut self, loc: Loc, value: Arc<Mutex<T>>) -> Option<Arc<Mutex<T>>> {
+        let entry = self.entry_mut(loc)?;
+        Some(std::mem::replace(&mut entry.value, value))
+    }
+
+    // ----- adding ----------------------------------------------------------
+
+    /// Picks the slot the next issued key goes to, without filling it: the
+    /// oldest vacant slot if enough wait behind it, a new one otherwise.
+    /// `None` when the shard holds all the entries it can.
     #[inline]
-    pub(crate) fn remove(&mut self, raw: u32) -> Option<Entry<T>> {
-        if let Some((index, generation)) = decode(raw).slot {
-            if let Some(slot) = self.slots.get_mut(index) {
-                if slot.generation == generation {
-                    if let State::Occupied(_) = slot.state {
-                        return self.vacate(index);
-                    }
-                }
-            }
+    pub(crate) fn claim(&mut self) -> Option<u32> {
+        if self.queued > QUARANTINE {
+            let index = self.head - 1;
+            return Some(index);
         }
-        match self.remove_if(raw, |_| true) {
-            Ok(entry) => Some(entry),
-            Err(Refused::Missing { stale }) => {
-                self.count_miss(stale);
-                None
-            }
-            Err(Refused::Kept) => None,
-        }
-    }
-
-    /// Empties an occupied slot: a new generation makes every copy of the
-    /// old key stale, and the slot goes to the front of the free list.
-    #[inline]
-    fn vacate(&mut self, index: usize) -> Option<Entry<T>> {
-        let slot = &mut self.slots[index];
-        match std::mem::replace(&mut slot.state, State::Vacant(self.free_head)) {
-            State::Occupied(entry) => {
-                slot.generation = (slot.generation + 1) & GENERATION_MASK;
-                self.free_head = index as u32 + 1;
-                self.occupied -= 1;
-                self.counters.removed += 1;
-                Some(entry)
-            }
-            vacant => {
-                slot.state = vacant; // not reached: callers check first
-                None
-            }
-        }
-    }
-
-    /// Removes the entry under `raw` if `approve` says so. Misses are not
-    /// counted here: only the caller knows whether a miss was the user's.
-    pub(crate) fn remove_if(
-        &mut self,
-        raw: u32,
-        approve: impl FnOnce(&Entry<T>) -> bool,
-    ) -> Result<Entry<T>, Refused> {
-        let entry = match self.find(raw) {
-            Found::Slot(index) => {
-                let approved = match &self.slots[index].state {
-                    State::Occupied(entry) => approve(entry),
-                    State::Vacant(_) => false,
-                };
-                if !approved {
-                    return Err(Refused::Kept);
-                }
-                return self.vacate(index).ok_or(Refused::Kept);
-            }
-            Found::Named => {
-                let named = self.named.as_mut().ok_or(Refused::Kept)?;
-                if !named.get(&raw).map_or(false, approve) {
-                    return Err(Refused::Kept);
-                }
-                named.remove(&raw).ok_or(Refused::Kept)?
-            }
-            Found::Missing { stale } => return Err(Refused::Missing { stale }),
-        };
-        self.counters.removed += 1;
-        Ok(entry)
-    }
-
-    /// Puts back an entry just taken out with [`Shard::remove`] under the same
-    /// lock, so that it keeps its key (used when a take finds it shared).
-    pub(crate) fn restore(&mut self, raw: u32, entry: Entry<T>) {
-        if let Some((index, generation)) = decode(raw).slot {
-            let head_matches = self.free_head == index as u32 + 1;
-            if let Some(slot) = self.slots.get_mut(index) {
-                let expected = (generation + 1) & GENERATION_MASK;
-                if head_matches && slot.generation == expected {
-                    if let State::Vacant(next) = slot.state {
-                        slot.generation = generation;
-                        slot.state = State::Occupied(entry);
-                        self.free_head = next;
-                        self.occupied += 1;
-                        self.counters.removed -= 1;
-                        return;
-                    }
-                }
-            }
-        }
-        self.named
-            .get_or_insert_with(HashMap::new)
-            .insert(raw, entry);
-        self.counters.removed -= 1;
-    }
-
-    /// Stores `entry` under a new issued key, or hands it back when every
-    /// slot of this shard is in use.
-    #[inline]
-    pub(crate) fn alloc(&mut self, shard: usize, entry: Entry<T>) -> Result<u32, Entry<T>> {
-        let index = if self.free_head != 0 {
-            (self.free_head - 1) as usize
-        } else if self.slots.len() < SLOTS_PER_SHARD as usize {
+        if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             self.slots.push(Slot {
                 generation: 0,
                 state: State::Vacant(0),
             });
-            self.slots.len() - 1
-        } else {
-            return Err(entry);
-        };
-        let slot = &mut self.slots[index];
-        let next = match slot.state {
-            State::Vacant(next) => next,
-            State::Occupied(_) => return Err(entry), // unreachable: the free list holds vacant slots only
-        };
-        // A caller may have inserted an entry under exactly the id this slot
-        // would issue next; skip that generation rather than shadow it. Each
-        // skip uses up one generation of this slot's wrap budget.
-        if let Some(named) = &self.named {
-            let mut tries = 0;
-            while named.contains_key(&encode(shard, index, slot.generation)) {
-                tries += 1;
-                if tries > GENERATION_MASK {
-                    return Err(entry);
+            return Some(self.slots.len() as u32 - 1);
+        }
+        None
+    }
+
+    /// Gives back a claimed slot that was not filled, leaving the shard as
+    /// it was before the claim.
+    pub(crate) fn unclaim(&mut self, index: u32) {
+        if self.head != index + 1 && index as usize + 1 == self.slots.len() {
+            self.slots.pop();
+        }
+    }
+
+    /// Fills a slot from [`claim`](Self::claim); returns its generation.
+    #[inline]
+    pub(crate) fn fill(&mut self, index: u32, entry: Entry<T>) -> u64 {
+        if self.head == index + 1 {
+            if let State::Vacant(next) = self.slots[index as usize].state {
+                self.head = next;
+                if next == 0 {
+                    self.tail = 0;
                 }
-                slot.generation = (slot.generation + 1) & GENERATION_MASK;
+                self.queued -= 1;
             }
         }
+        let slot = &mut self.slots[index as usize];
         slot.state = State::Occupied(entry);
-        self.free_head = next;
-        self.occupied += 1;
         self.counters.registered += 1;
-        Ok(encode(shard, index, slot.generation))
+        slot.generation
     }
 
-    /// Stores `entry` under a caller-chosen `raw` id: in place when `raw` is a
-    /// live issued key, in the named map otherwise. Returns the displaced
-    /// entry, if any.
-    pub(crate) fn insert(&mut self, raw: u32, entry: Entry<T>) -> Option<Entry<T>> {
-        match self.find(raw) {
-            Found::Slot(index) => match &mut self.slots[index].state {
-                State::Occupied(old) => Some(std::mem::replace(old, entry)),
-                State::Vacant(_) => None, // unreachable: find only returns occupied slots
-            },
-            Found::Named | Found::Missing { .. } => {
-                let old = self
-                    .named
-                    .get_or_insert_with(HashMap::new)
-                    .insert(raw, entry);
-                if old.is_none() {
-                    self.counters.registered += 1;
-                }
-                old
-            }
+    /// Stores an entry under a caller-chosen id that holds nothing.
+    pub(crate) fn add_named(&mut self, raw: u32, entry: Entry<T>) {
+        self.named
+            .get_or_insert_with(HashMap::new)
+            .insert(raw, entry);
+        self.counters.registered += 1;
+    }
+
+    /// Records `child` as a child of `parent` (both live in this shard).
+    pub(crate) fn link(&mut self, parent: Loc, child: Loc) {
+        self.tree
+            .get_or_insert_with(Default::default)
+            .link(parent, child);
+    }
+
+    // ----- relations -------------------------------------------------------
+
+    pub(crate) fn parent(&self, loc: Loc) -> Option<Loc> {
+        self.tree.as_ref()?.parent(loc)
+    }
+
+    pub(crate) fn children(&self, loc: Loc) -> &[Loc] {
+        self.tree.as_ref().map_or(&[], |tree| tree.children(loc))
+    }
+
+    pub(crate) fn subtree(&self, loc: Loc) -> Vec<Loc> {
+        match &self.tree {
+            Some(tree) => tree.subtree(loc),
+            None => vec![loc],
         }
     }
 
-    /// Calls `f` with every live entry and its id.
+    // ----- removing --------------------------------------------------------
+
+    /// Removes the live entry at `loc`; its children, if any, become roots.
+    #[inline]
+    pub(crate) fn remove_at(&mut self, loc: Loc) -> Option<Entry<T>> {
+        let entry = match loc {
+            Loc::Slot(index) => self.vacate(index)?,
+            Loc::Caller(raw) => self.named.as_mut()?.remove(&raw)?,
+        };
+        if let Some(tree) = &mut self.tree {
+            tree.unlink(loc);
+        }
+        self.counters.removed += 1;
+        Some(entry)
+    }
+
+    /// Empties an occupied slot: a new generation makes every copy of the
+    /// old key stale, and the slot joins the back of the queue.
+    #[inline]
+    fn vacate(&mut self, index: u32) -> Option<Entry<T>> {
+        let slot = self.slots.get_mut(index as usize)?;
+        let entry = match std::mem::replace(&mut slot.state, State::Vacant(0)) {
+            State::Occupied(entry) => entry,
+            vacant => {
+                slot.state = vacant;
+                return None;
+            }
+        };
+        slot.generation = slot.generation.wrapping_add(1);
+        match self.tail {
+            0 => self.head = index + 1,
+            tail => self.slots[tail as usize - 1].state = State::Vacant(index + 1),
+        }
+        self.tail = index + 1;
+        self.queued += 1;
+        Some(entry)
+    }
+
+    /// Removes every live entry into `out`, with its `u32` id.
+    pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
+        let before = out.len();
+        for index in 0..self.slots.len() as u32 {
+            if let State::Occupied(_) = self.slots[index as usize].state {
+                let raw = self.key_of(shard, Loc::Slot(index));
+                if let Some(entry) = self.vacate(index) {
+                    out.push((raw, entry));
+                }
+            }
+        }
+        if let Some(named) = &mut self.named {
+            out.extend(named.drain());
+        }
+        if let Some(tree) = &mut self.tree {
+            tree.clear();
+        }
+        self.counters.removed += (out.len() - before) as u64;
+    }
+
+    // ----- enumerating -----------------------------------------------------
+
+    fn occupied(&self) -> usize {
+        self.slots.len() - self.queued
+    }
+
+    /// Calls `f` with every live entry and its `u32` id.
     pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Entry<T>)) {
         for (index, slot) in self.slots.iter().enumerate() {
             if let State::Occupied(entry) = &slot.state {
@@ -333,139 +335,120 @@ impl<T> Shard<T> {
             }
         }
     }
-
-    /// Removes every live entry into `out`.
-    pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
-        let before = out.len();
-        // The vacated slots are linked lowest first, ahead of the old free
-        // list, so the next registrations fill the slab in order (and in
-        // order of age) rather than backwards.
-        let mut tail: Option<usize> = None;
-        let old_head = self.free_head;
-        for index in 0..self.slots.len() {
-            let slot = &mut self.slots[index];
-            if let State::Occupied(_) = slot.state {
-                let raw = encode(shard, index, slot.generation);
-                let old = std::mem::replace(&mut slot.state, State::Vacant(old_head));
-                slot.generation = (slot.generation + 1) & GENERATION_MASK;
-                match tail {
-                    Some(previous) => self.slots[previous].state = State::Vacant(index as u32 + 1),
-                    None => self.free_head = index as u32 + 1,
-                }
-                tail = Some(index);
-                if let State::Occupied(entry) = old {
-                    out.push((raw, entry));
-                }
-            }
-        }
-        self.occupied = 0;
-        if let Some(named) = &mut self.named {
-            out.extend(named.drain());
-        }
-        self.counters.removed += (out.len() - before) as u64;
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::key::GENERATION_WRAP;
+    use crate::key::{decode, decode_wide, Check, NARROW_TAGS, WIDE_TAGS};
 
-    fn entry(v: u32, born: u64) -> Entry<u32> {
+    fn entry(v: u32) -> Entry<u32> {
         Entry {
             value: Arc::new(Mutex::new(v)),
-            born,
+            born: 0,
         }
     }
 
-    fn value(e: &Entry<u32>) -> u32 {
-        *e.value.lock().unwrap()
+    fn register(s: &mut Shard<u32>, v: u32) -> u32 {
+        let index = s.claim().unwrap();
+        let generation = s.fill(index, entry(v));
+        encode(0, index as usize, generation)
+    }
+
+    fn value(s: &Shard<u32>, raw: u32) -> Option<u32> {
+        let loc = s.find(decode(raw)).ok()?;
+        Some(*s.entry(loc)?.value.lock().unwrap())
+    }
+
+    fn remove(s: &mut Shard<u32>, raw: u32) -> Option<u32> {
+        let loc = s.find(decode(raw)).ok()?;
+        let e = s.remove_at(loc)?;
+        let v = *e.value.lock().unwrap();
+        Some(v)
     }
 
     #[test]
-    fn alloc_reuses_vacated_slots_with_a_new_generation() {
+    fn a_vacated_slot_waits_behind_the_quarantine() {
         let mut s = Shard::new();
-        let a = s.alloc(3, entry(1, 0)).ok().unwrap();
-        assert_eq!(value(s.remove(a).as_ref().unwrap()), 1);
-        let b = s.alloc(3, entry(2, 1)).ok().unwrap();
-        assert_ne!(a, b);
-        assert_eq!(decode(a).slot.unwrap().0, decode(b).slot.unwrap().0);
-        assert!(s.get(a).is_none());
-        assert_eq!(s.counters.stale_lookups, 1);
-        assert_eq!(value(s.get(b).unwrap()), 2);
-        assert_eq!(s.len(), 1);
-        assert_eq!(s.capacity(), 1);
-    }
-
-    #[test]
-    fn a_stale_key_resolves_again_only_after_the_generation_wraps() {
-        let mut s = Shard::new();
-        let first = s.alloc(0, entry(0, 0)).ok().unwrap();
-        s.remove(first).unwrap();
-        for reuse in 1..GENERATION_WRAP {
-            let k = s.alloc(0, entry(reuse, 0)).ok().unwrap();
-            assert_ne!(k, first, "reuse {} gave the stale key back", reuse);
-            assert!(s.get(first).is_none());
-            s.remove(k).unwrap();
+        let first = register(&mut s, 0);
+        remove(&mut s, first).unwrap();
+        // One entry at a time: new slots until QUARANTINE + 1 wait, then the
+        // oldest comes back, at its next generation.
+        for n in 1..=QUARANTINE as u32 {
+            let k = register(&mut s, n);
+            assert_ne!(k & 0xFFFFF, first & 0xFFFFF, "slot reused too early");
+            remove(&mut s, k).unwrap();
         }
-        // Reuse number 4096 brings the generation round to the first one.
-        let wrapped = s.alloc(0, entry(7, 0)).ok().unwrap();
-        assert_eq!(wrapped, first);
+        let again = register(&mut s, 99);
+        assert_eq!(again & 0xFFFFF, first & 0xFFFFF);
+        assert_ne!(again, first);
+        assert_eq!(value(&s, first), None);
+        assert_eq!(s.counters.registered, QUARANTINE as u64 + 2);
+        assert_eq!(s.slots.len(), QUARANTINE + 1);
     }
 
     #[test]
-    fn named_ids_and_issued_keys_never_shadow_each_other() {
-        let mut s = Shard::new();
-        // Claim the id the first slot would issue next.
-        let next = encode(0, 0, 0);
-        assert!(s.insert(next, entry(10, 0)).is_none());
-        let issued = s.alloc(0, entry(20, 1)).ok().unwrap();
-        assert_ne!(issued, next);
-        assert_eq!(value(s.get(next).unwrap()), 10);
-        assert_eq!(value(s.get(issued).unwrap()), 20);
-        // Inserting under a live issued key replaces that entry in place.
-        let old = s.insert(issued, entry(21, 2)).unwrap();
-        assert_eq!(value(&old), 20);
-        assert_eq!(value(s.get(issued).unwrap()), 21);
-        assert_eq!(s.len(), 2);
-    }
-
-    #[test]
-    fn full_shard_hands_the_entry_back() {
+    fn unclaim_leaves_the_shard_as_it_was() {
         let mut s: Shard<u32> = Shard::new();
-        for i in 0..SLOTS_PER_SHARD {
-            s.alloc(0, entry(i, 0)).ok().unwrap();
+        let index = s.claim().unwrap();
+        s.unclaim(index);
+        assert_eq!((s.slots.len(), s.queued), (0, 0));
+        for n in 0..=QUARANTINE as u32 {
+            let k = register(&mut s, n);
+            remove(&mut s, k);
         }
-        let back = s.alloc(0, entry(99, 0)).err().unwrap();
-        assert_eq!(value(&back), 99);
+        let index = s.claim().unwrap();
+        s.unclaim(index);
+        assert_eq!(
+            (s.slots.len(), s.queued, s.head),
+            (QUARANTINE + 1, QUARANTINE + 1, 1)
+        );
     }
 
     #[test]
-    fn restore_puts_an_entry_back_under_its_key() {
-        let mut s = Shard::new();
-        let a = s.alloc(0, entry(1, 0)).ok().unwrap();
-        let e = s.remove(a).unwrap();
-        s.restore(a, e);
-        assert_eq!(value(s.get(a).unwrap()), 1);
-        assert_eq!(s.counters.removed, 0);
-        s.insert(5, entry(5, 0));
-        let e = s.remove(5).unwrap();
-        s.restore(5, e);
-        assert_eq!(value(s.get(5).unwrap()), 5);
+    fn a_full_shard_claims_nothing() {
+        let mut s: Shard<u32> = Shard::new();
+        for n in 0..LIVE_PER_SHARD as u32 {
+            register(&mut s, n);
+        }
+        assert_eq!(s.claim(), None);
     }
 
     #[test]
-    fn drain_empties_and_counts() {
+    fn keys_of_both_widths_follow_the_generation() {
         let mut s = Shard::new();
-        let a = s.alloc(0, entry(1, 0)).ok().unwrap();
-        s.insert(77, entry(2, 1));
+        let k = register(&mut s, 1);
+        let wide = s.wide_key_of(0, Loc::Slot(0)).unwrap();
+        assert_eq!(s.find(decode_wide(wide)), Ok(Loc::Slot(0)));
+        // Far along: the generation a slot reaches after many reuses.
+        s.slots[0].generation = WIDE_TAGS - 1;
+        assert_eq!(s.find(decode_wide(wide)), Err(Miss { stale: true }));
+        s.slots[0].generation = WIDE_TAGS;
+        assert_eq!(
+            s.find(decode_wide(wide)),
+            Ok(Loc::Slot(0)),
+            "wraps at WIDE_TAGS"
+        );
+        s.slots[0].generation = NARROW_TAGS;
+        assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "wraps at NARROW_TAGS");
+        let exact = Id::Slot {
+            shard: 0,
+            index: 0,
+            check: Check::Exact(0),
+        };
+        assert!(s.find(exact).is_err(), "a guard's generation never wraps");
+    }
+
+    #[test]
+    fn drain_empties_counts_and_queues() {
+        let mut s = Shard::new();
+        let a = register(&mut s, 1);
+        s.add_named(77, entry(2));
         let mut out = Vec::new();
         s.drain_into(0, &mut out);
         assert_eq!(out.len(), 2);
-        assert_eq!(s.len(), 0);
-        assert!(s.get(a).is_none());
+        assert_eq!(value(&s, a), None);
         assert_eq!(s.counters.removed, 2);
-        let b = s.alloc(0, entry(3, 2)).ok().unwrap();
-        assert_ne!(a, b);
+        assert_eq!(s.queued, 1);
     }
 }

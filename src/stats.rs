@@ -7,7 +7,9 @@ use crate::key::Key;
 /// A snapshot of a registry's counters, from
 /// [`ResourceRegistry::stats`](crate::ResourceRegistry::stats).
 ///
-/// At any quiet moment `live == registered - removed`.
+/// All fields come from one consistent cut: from a single call,
+/// `live == registered - removed` and `live <= high_water`, also while other
+/// threads register and remove.
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -26,27 +28,31 @@ pub struct Stats {
     pub live: usize,
     /// The most entries that were alive at once.
     pub high_water: usize,
-    /// Entries ever added (by `register` and its variants, or by `insert`
-    /// under an id that held nothing).
+    /// Entries ever added (by `register` and its variants, children included,
+    /// or by `insert` under a caller-chosen id that held nothing).
     pub registered: u64,
     /// Entries ever removed (by `remove`, `take`, a dropped `Registration`,
     /// `drain`, `retain` or `clear`).
     pub removed: u64,
     /// Values refused for want of room: at the limit ([`Error::Full`]) or out
-    /// of slots ([`Error::Exhausted`]).
+    /// of slots ([`Error::Exhausted`]). A refusal moves this counter and no
+    /// other: not `live`, `high_water`, `len()` or the clock.
     ///
     /// [`Error::Full`]: crate::Error::Full
     /// [`Error::Exhausted`]: crate::Error::Exhausted
     pub rejected: u64,
-    /// Lookups (`get`, `remove`, `take`) of a key whose slot has moved on to
-    /// another generation: a key used after its entry was removed.
+    /// Lookups (`get`, `remove`, `take`, a guard, a parent) of a key whose
+    /// slot has moved on to another generation: a key used after its entry
+    /// was removed.
     pub stale_lookups: u64,
     /// Lookups of an id that was never issued nor inserted.
     pub unknown_lookups: u64,
     /// The limit on live entries, if one is set.
     pub limit: Option<usize>,
-    /// The registry's logical clock: one tick per entry added (or value
-    /// replaced by `insert`), counted modulo 2^40.
+    /// The registry's logical clock, which orders the leak report: exactly one
+    /// tick per entry added (what `registered` counts), modulo 2^40. Nothing
+    /// else moves it: not a refusal, a replacement by `insert` (the entry
+    /// keeps its age), a lookup or a removal.
     pub clock: u64,
 }
 

@@ -1,0 +1,203 @@
+//! Parent/child relations, as wasmtime's `ResourceTable` has them
+//! (`push_child`, `iter_children`, `HasChildren`), within one registry.
+//!
+//! The rule, in one place:
+//! * ending an entry with [`take`](ResourceRegistry::take) is refused with
+//!   [`Error::HasChildren`] while it has live children, and the entry stays;
+//! * [`take_tree`](ResourceRegistry::take_tree) ends an entry and every
+//!   descendant, each exactly once, descendants first;
+//! * removing an entry any other way (`remove`, a dropped guard, `retain`,
+//!   `drain`) never refuses and never drops a child: the children stay
+//!   registered, as roots.
+//!
+//! A child is stored in its parent's shard, so all of this happens under one
+//! lock.
+
+use crate::error::{Error, Rejected};
+use crate::key::{decode_wide, AsKey, Id, Key};
+use crate::registration::Registration;
+use crate::registry::{Place, ResourceRegistry, Value};
+use crate::taken::Taken;
+
+impl<T> ResourceRegistry<T> {
+    /// Stores `value` under a new key as a child of the live entry `parent`;
+    /// refuses with [`Error::NotFound`] when `parent` names no live entry.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::{Error, ResourceRegistry};
+    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
+    /// let meter = reg.try_register(Arc::new(Mutex::new("meter"))).unwrap();
+    /// let counter = reg.try_register_child(meter, Arc::new(Mutex::new("counter"))).unwrap();
+    /// assert_eq!(reg.parent(counter), Some(meter));
+    /// assert_eq!(reg.take(meter).unwrap_err(), Error::HasChildren);
+    /// ```
+    pub fn try_register_child<K: AsKey<T>>(
+        &self,
+        parent: K,
+        value: Value<T>,
+    ) -> Result<Key<T>, Rejected<Value<T>>> {
+        self.register_child_place(decode_wide(parent.raw_id()), value)
+            .map(Place::key)
+    }
+
+    /// Like [`try_register_child`](Self::try_register_child), returning a
+    /// guard ([`Registration`]) that removes the child when dropped.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
+    /// let provider = reg.register_guarded(Arc::new(Mutex::new("provider"))).unwrap();
+    /// let span = reg.register_child_guarded(provider.key(), Arc::new(Mutex::new("span"))).unwrap();
+    /// assert_eq!(reg.children(provider.key()), [span.key()]);
+    /// drop(span);
+    /// assert!(reg.children(provider.key()).is_empty());
+    /// ```
+    pub fn register_child_guarded<K: AsKey<T>>(
+        &self,
+        parent: K,
+        value: Value<T>,
+    ) -> Result<Registration<'_, T>, Rejected<Value<T>>> {
+        self.register_child_place(decode_wide(parent.raw_id()), value)
+            .map(|place| Registration::new(self, place))
+    }
+
+    fn register_child_place(
+        &self,
+        parent: Id,
+        value: Value<T>,
+    ) -> Result<Place, Rejected<Value<T>>> {
+        let shard_index = parent.shard();
+        let mut shard = self.lock_shard(parent);
+        let parent = match shard.lookup(parent) {
+            Some(loc) => loc,
+            None => return Err(Rejected::new(Error::NotFound, value)),
+        };
+        match shard.claim() {
+            Some(slot) => self.admit(shard_index, &mut shard, slot, Some(parent), value),
+            None => {
+                drop(shard);
+                Err(Rejected::new(self.counts.refuse(Error::Exhausted), value))
+            }
+        }
+    }
+
+    /// The live children of `parent`, oldest first; empty when it has none or
+    /// names nothing.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+    /// let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
+    /// let a = reg.try_register_child(parent, Arc::new(Mutex::new(1))).unwrap();
+    /// let b = reg.try_register_child(parent, Arc::new(Mutex::new(2))).unwrap();
+    /// assert_eq!(reg.children(parent), [a, b]);
+    /// ```
+    pub fn children<K: AsKey<T>>(&self, parent: K) -> Vec<Key<T>> {
+        let id = decode_wide(parent.raw_id());
+        let shard = self.lock_shard(id);
+        match shard.find(id) {
+            Ok(loc) => shard
+                .children(loc)
+                .iter()
+                .map(|&child| Key::from_raw(shard.key_of(id.shard(), child)))
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    /// The parent of the live entry `id`, if it has one.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+    /// let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
+    /// let child = reg.try_register_child(parent, Arc::new(Mutex::new(1))).unwrap();
+    /// assert_eq!(reg.parent(child), Some(parent));
+    /// reg.remove(parent);                      // the child stays, as a root
+    /// assert_eq!(reg.parent(child), None);
+    /// assert!(reg.contains(child));
+    /// ```
+    pub fn parent<K: AsKey<T>>(&self, id: K) -> Option<Key<T>> {
+        let id = decode_wide(id.raw_id());
+        let shard = self.lock_shard(id);
+        let parent = shard.parent(shard.find(id).ok()?)?;
+        Some(Key::from_raw(shard.key_of(id.shard(), parent)))
+    }
+
+    /// Ends the entry under `id` and every descendant of it, each exactly
+    /// once, in one step: descendants first (children before their parents,
+    /// siblings oldest first), the entry itself last. [`Error::NotFound`] if
+    /// `id` names nothing.
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::ResourceRegistry;
+    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
+    /// let provider = reg.try_register(Arc::new(Mutex::new("provider"))).unwrap();
+    /// let root = reg.try_register_child(provider, Arc::new(Mutex::new("root span"))).unwrap();
+    /// reg.try_register_child(root, Arc::new(Mutex::new("child span"))).unwrap();
+    /// let ended: Vec<&str> = reg.take_tree(provider).unwrap().into_iter()
+    ///     .map(|(_, mut taken)| taken.with(|name| *name)).collect();
+    /// assert_eq!(ended, ["child span", "root span", "provider"]);
+    /// assert!(reg.is_empty());
+    /// ```
+    pub fn take_tree<K: AsKey<T>>(&self, id: K) -> Result<Vec<(Key<T>, Taken<T>)>, Error> {
+        self.take_tree_id(decode_wide(id.raw_id()))
+    }
+
+    pub(crate) fn take_tree_id(&self, id: Id) -> Result<Vec<(Key<T>, Taken<T>)>, Error> {
+        let mut shard = self.lock_shard(id);
+        let root = shard.lookup(id).ok_or(Error::NotFound)?;
+        let order = shard.subtree(root);
+        let mut ended = Vec::with_capacity(order.len());
+        for loc in order {
+            let raw = shard.key_of(id.shard(), loc);
+            if let Some(entry) = shard.remove_at(loc) {
+                ended.push((raw, entry.value));
+            }
+        }
+        drop(shard);
+        self.counts.release(ended.len());
+        Ok(ended
+            .into_iter()
+            .map(|(raw, value)| (Key::from_raw(raw), Taken::from_arc(value)))
+            .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::{Arc, Mutex};
+
+    #[test]
+    fn a_stale_parent_is_refused_and_leaves_no_trace() {
+        let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+        let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
+        reg.remove(parent);
+        let before = reg.stats();
+        let refused = reg
+            .try_register_child(parent, Arc::new(Mutex::new(1)))
+            .unwrap_err();
+        assert_eq!(refused.error(), Error::NotFound);
+        let after = reg.stats();
+        assert_eq!(
+            (after.live, after.clock, after.rejected),
+            (0, before.clock, 0)
+        );
+    }
+
+    #[test]
+    fn caller_ids_can_be_parents() {
+        let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+        reg.insert(5, Arc::new(Mutex::new(0)));
+        let child = reg.try_register_child(5, Arc::new(Mutex::new(1))).unwrap();
+        assert_eq!(reg.parent(child).map(Key::into_raw), Some(5));
+        assert_eq!(reg.take_tree(5).unwrap().len(), 2);
+        assert!(reg.is_empty());
+    }
+}
