@@ -56,8 +56,18 @@ fn price_of(item: &str) -> Option<f64> {
 /// Handles one checkout.
 pub fn handle(t: &Telemetry, request: Request) -> Response {
     // The root of the app's work: a child of the host's server span.
-    let root = start(t, "checkout", Parent::Current, vec![attr("user", &request.user)]);
-    t.log(9, "checkout started", LogContext::Current, vec![attr("user", &request.user)]);
+    let root = start(
+        t,
+        "checkout",
+        Parent::Current,
+        vec![attr("user", &request.user)],
+    );
+    t.log(
+        9,
+        "checkout started",
+        LogContext::Current,
+        vec![attr("user", &request.user)],
+    );
 
     if !validate(t, &root, &request) {
         if let Some(span) = &root {
@@ -119,7 +129,12 @@ fn price(t: &Telemetry, root: &Option<Span>, items: &[String]) -> f64 {
                 if let Some(s) = &item_span {
                     s.set_status(&Status::Error(format!("unknown item {}", item)));
                 }
-                t.log(13, "unknown item", inside(&item_span), vec![attr("item", item)]);
+                t.log(
+                    13,
+                    "unknown item",
+                    inside(&item_span),
+                    vec![attr("item", item)],
+                );
             }
         }
         end(item_span);

@@ -73,7 +73,10 @@ fn make() -> Telemetry {
         number_type,
     };
     let orders = meter
-        .counter("orders", &options("orders handled", "{order}", NumberType::U64))
+        .counter(
+            "orders",
+            &options("orders handled", "{order}", NumberType::U64),
+        )
         .expect("a new counter");
     let prices = meter
         .histogram(
@@ -93,7 +96,13 @@ fn make() -> Telemetry {
 
 impl Telemetry {
     /// Logs `body` at `severity` (9 = INFO, 13 = WARN) in `context`.
-    pub fn log(&self, severity: u8, body: &str, context: LogContext<'_>, attributes: Vec<KeyValue>) {
+    pub fn log(
+        &self,
+        severity: u8,
+        body: &str,
+        context: LogContext<'_>,
+        attributes: Vec<KeyValue>,
+    ) {
         let text = if severity >= 13 { "WARN" } else { "INFO" };
         // A logger only refuses after shutdown; a log line is not worth a trap.
         let _ = self.logger.emit(&LogRecord {

@@ -126,7 +126,10 @@ impl MeterState {
             }
         };
         if d.kind == Kind::Counter && (int < 0 || float < 0.0) {
-            return Err(OtelError::Invalid(format!("`{}`: a counter only grows", d.name)));
+            return Err(OtelError::Invalid(format!(
+                "`{}`: a counter only grows",
+                d.name
+            )));
         }
         let attributes = sorted(attributes);
         let series = match instrument
@@ -306,8 +309,7 @@ fn sorted(attributes: &[KeyValue]) -> Vec<WasiKeyValue> {
 /// Equal attribute sets (both sorted by key).
 fn same(a: &[WasiKeyValue], b: &[WasiKeyValue]) -> bool {
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b)
             .all(|(x, y)| x.key == y.key && x.value == y.value)
 }

@@ -88,7 +88,9 @@ pub(crate) fn register(parent: &ProviderRef, node: Node) -> Result<Entry, Error>
 
 /// The limit in force, for `limit-reached`.
 pub(crate) fn limit() -> u32 {
-    NODES.limit().map_or(u32::MAX, |l| l.min(u32::MAX as usize) as u32)
+    NODES
+        .limit()
+        .map_or(u32::MAX, |l| l.min(u32::MAX as usize) as u32)
 }
 
 /// Runs `f` on the entry of `key`, if it is still there.
@@ -102,10 +104,11 @@ pub(crate) fn with<R>(key: Key<Node>, f: impl FnOnce(&mut Node) -> R) -> Option<
 /// shutdown) took it first. Works whatever clones of the value exist.
 #[cfg_attr(feature = "naive", allow(dead_code))]
 pub(crate) fn take(entry: Entry) -> Option<Node> {
-    entry
-        .take()
-        .ok()
-        .map(|taken| taken.into_inner().unwrap_or_else(|shared| placeholder(&shared)))
+    entry.take().ok().map(|taken| {
+        taken
+            .into_inner()
+            .unwrap_or_else(|shared| placeholder(&shared))
+    })
 }
 
 /// Takes a provider and everything registered under it, each exactly once,
@@ -115,7 +118,11 @@ pub(crate) fn take_tree(root: Key<Node>) -> Vec<Node> {
         .take_tree(root)
         .unwrap_or_default()
         .into_iter()
-        .map(|(_, taken)| taken.into_inner().unwrap_or_else(|shared| placeholder(&shared)))
+        .map(|(_, taken)| {
+            taken
+                .into_inner()
+                .unwrap_or_else(|shared| placeholder(&shared))
+        })
         .collect()
 }
 
@@ -132,7 +139,11 @@ pub(crate) fn take_orphans(provider: u64) -> Vec<Node> {
     });
     keys.into_iter()
         .filter_map(|key| NODES.take(key).ok())
-        .map(|taken| taken.into_inner().unwrap_or_else(|shared| placeholder(&shared)))
+        .map(|taken| {
+            taken
+                .into_inner()
+                .unwrap_or_else(|shared| placeholder(&shared))
+        })
         .collect()
 }
 
