@@ -6,6 +6,7 @@ pub mod sdk {
     wasmtime::component::bindgen!({
         world: "wrr:otel/sdk-testing",
         path: "../sdk/wit",
+        additional_derives: [PartialEq],
     });
 }
 
