@@ -2,6 +2,7 @@
 //! the project's own declaration of `wasi:otel` 0.2.0-rc.2 in `wit/deps`).
 
 /// The SDK alone, with its test hooks: the host drives its API directly.
+#[allow(missing_docs)] // generated from the WIT, whose comments it carries
 pub mod sdk {
     wasmtime::component::bindgen!({
         world: "wrr:otel/sdk-testing",
@@ -11,6 +12,7 @@ pub mod sdk {
 }
 
 /// The demo app composed with the SDK: only the app's handler is exported.
+#[allow(missing_docs)] // generated from the WIT, whose comments it carries
 pub mod service {
     wasmtime::component::bindgen!({
         world: "wrr:otel/service",

@@ -5,6 +5,8 @@
 //! alone ([`SdkSession`]) or composed with the demo app ([`Service`]), and
 //! exports what arrives as OTLP with `opentelemetry-proto` ([`otlp`]).
 
+#![warn(missing_docs)]
+
 pub mod bindings;
 pub mod collector;
 mod imports;

@@ -205,7 +205,7 @@ pub fn nanos(t: Datetime) -> u64 {
 
 /// Hex ids as bytes; empty for empty or malformed text (no id).
 pub fn id_bytes(hex: &str) -> Vec<u8> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Vec::new();
     }
     (0..hex.len())

@@ -118,7 +118,6 @@ fn gauge(g: &wasi::Gauge) -> Gauge {
             .iter()
             .map(|p| point(&p.attributes, p.value, &p.exemplars, start, nanos(g.time)))
             .collect(),
-        ..Default::default()
     }
 }
 
