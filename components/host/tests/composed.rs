@@ -290,3 +290,63 @@ fn the_naive_sdk_composed_the_same_way_breaks_the_output() -> R {
     println!("naive SDK: {}", mistake.unwrap_err());
     Ok(())
 }
+
+/// A one-shot OTLP/HTTP receiver: answers 200 to `n` POSTs, returns each
+/// (path, body).
+fn receiver(n: usize) -> std::io::Result<(String, std::thread::JoinHandle<Vec<(String, String)>>)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let handle = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        for stream in listener.incoming().take(n) {
+            let mut stream = BufReader::new(stream.expect("a connection"));
+            let mut line = String::new();
+            stream.read_line(&mut line).expect("request line");
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                stream.read_line(&mut header).expect("header");
+                if header.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().expect("a length");
+                }
+            }
+            let mut body = vec![0; length];
+            stream.read_exact(&mut body).expect("body");
+            let stream = stream.get_mut();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .expect("answer");
+            got.push((path, String::from_utf8(body).expect("utf-8")));
+        }
+        got
+    });
+    Ok((endpoint, handle))
+}
+
+#[test]
+fn otlp_over_http_posts_each_request_to_its_signal_path() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let (endpoint, receiver) = receiver(run.exports.len())?;
+    otlp::http::send(&endpoint, &run.exports)?;
+    let got = receiver.join().expect("the receiver");
+    assert_eq!(got.len(), run.exports.len());
+    for ((path, body), export) in got.iter().zip(&run.exports) {
+        let expected = match export {
+            otlp::Export::Traces(_) => "/v1/traces",
+            otlp::Export::Logs(_) => "/v1/logs",
+            otlp::Export::Metrics(_) => "/v1/metrics",
+        };
+        assert_eq!(path, expected);
+        assert_eq!(&otlp::parse_lines(body)?[0], export);
+    }
+    Ok(())
+}

@@ -573,3 +573,27 @@ fn memory_stays_flat_over_100k_spans() -> R {
     );
     Ok(())
 }
+
+#[test]
+fn a_provider_the_registry_refused_still_works_and_shuts_down() -> R {
+    let mut s = SdkSession::new(Build::Registry)?;
+    let admin = s.api.wrr_otel_admin().clone();
+    admin.call_set_limit(&mut s.store, 0)?;
+    // The constructor cannot fail: the provider is made, unregistered.
+    let provider = s.provider("refused", Temporality::Cumulative)?;
+    assert_eq!(admin.call_stats(&mut s.store)?.rejected, 1);
+    admin.call_set_limit(&mut s.store, 10)?;
+    let tracer = s.tracer(provider, "t")?;
+    let done = span(&mut s, tracer, "done", Parent::NewRoot)?;
+    let _forgotten = span(&mut s, tracer, "forgotten", Parent::Span(done))?;
+    s.end_span(done)?;
+    assert_eq!(s.shutdown(provider)?, Ok(()));
+    let spans = s.take_telemetry().spans;
+    let got: Vec<(&str, bool)> = spans
+        .iter()
+        .map(|d| (d.name.as_str(), matches!(d.status, Status::Error(_))))
+        .collect();
+    assert_eq!(got, [("done", false), ("forgotten", true)]);
+    assert_eq!(admin.call_stats(&mut s.store)?.live, 0);
+    Ok(())
+}

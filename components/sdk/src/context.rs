@@ -14,12 +14,12 @@ static OPEN: Mutex<Vec<SpanContext>> = Mutex::new(Vec::new());
 
 /// A span started.
 pub(crate) fn push(context: SpanContext) {
-    crate::lock(&OPEN).push(context);
+    crate::lock::lock(&OPEN).push(context);
 }
 
 /// A span ended (in any order).
 pub(crate) fn remove(span: SpanId) {
-    let mut open = crate::lock(&OPEN);
+    let mut open = crate::lock::lock(&OPEN);
     if let Some(i) = open.iter().rposition(|c| c.span_id == span) {
         open.remove(i);
     }
@@ -33,7 +33,7 @@ pub(crate) fn outer() -> Option<SpanContext> {
 /// The innermost open span of the host's current trace, else the host's span.
 pub(crate) fn current() -> Option<SpanContext> {
     let outer = outer();
-    let open = crate::lock(&OPEN);
+    let open = crate::lock::lock(&OPEN);
     open.iter()
         .rev()
         .find(|c| outer.as_ref().is_none_or(|o| same_trace(o, c)))

@@ -12,7 +12,7 @@
 //! Layout: one module per exported interface (`provider`, `tracing`, `logs`,
 //! `metrics`, and `admin` with the `test-hooks` feature) over leaf modules
 //! that import none of them (`store`, `spans`, `span_state`, `context`,
-//! `aggregation`, `convert`, `json`, `ids`, `clock`).
+//! `aggregation`, `convert`, `json`, `ids`, `clock`, `lock`).
 //!
 //! With the `naive` feature the span store is the seed's `HashMap` keyed by
 //! `handle()`: the negative control that the host's tests show failing.
@@ -30,6 +30,7 @@ mod context;
 mod convert;
 mod ids;
 mod json;
+mod lock;
 mod logs;
 mod metrics;
 mod provider;
@@ -46,9 +47,3 @@ mod tracing;
 struct Component;
 
 export!(Component);
-
-/// Locks `mutex`, taking the data even if a panic poisoned it: a panic traps
-/// the instance anyway, and every caller leaves the data consistent.
-pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|p| p.into_inner())
-}

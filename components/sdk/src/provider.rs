@@ -6,6 +6,8 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
+use wit_resource_registry::Rejected;
+
 use crate::aggregation::MeterState;
 use crate::clock;
 use crate::convert;
@@ -31,8 +33,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) struct ProviderImpl {
     provider: ProviderRef,
     /// Holds the tree's root; dropping the provider's handle removes it (its
-    /// children stay registered, as roots, until a shutdown takes them).
-    _entry: Option<Entry>,
+    /// children stay registered, as roots). `Err` when the registry refused.
+    _entry: Result<Entry, Rejected<Arc<Mutex<Node>>>>,
 }
 
 impl ProviderImpl {
@@ -58,13 +60,12 @@ impl ProviderImpl {
             shut_down: Default::default(),
             silent,
         });
-        let unregistered = ProviderRef {
-            key: None,
-            shared: shared.clone(),
-        };
-        let entry = store::register(&unregistered, Node::Provider).ok();
+        // Refused at the registry's limit: the provider still works, its
+        // spans and meters are then registered as roots (and counted in the
+        // registry's `rejected`); its shutdown finds them by provider id.
+        let entry = store::NODES.register_guarded(Arc::new(Mutex::new(Node::Provider)));
         let provider = ProviderRef {
-            key: entry.as_ref().map(|e| e.key()),
+            key: entry.as_ref().ok().map(|e| e.key()),
             shared,
         };
         ProviderImpl {
@@ -93,7 +94,7 @@ impl ProviderImpl {
         let start = match shared.temporality {
             crate::exports::wrr::otel::metrics::Temporality::Cumulative => shared.start,
             crate::exports::wrr::otel::metrics::Temporality::Delta => {
-                std::mem::replace(&mut *crate::lock(&shared.last_collect), now)
+                std::mem::replace(&mut *crate::lock::lock(&shared.last_collect), now)
             }
         };
         let scope_metrics: Vec<_> = meters
@@ -150,7 +151,7 @@ impl GuestProvider for ProviderImpl {
             .into_iter()
             .filter_map(|key| store::NODES.get(key))
             .collect();
-        let mut locked: Vec<_> = meters.iter().map(|m| crate::lock(m)).collect();
+        let mut locked: Vec<_> = meters.iter().map(|m| crate::lock::lock(m)).collect();
         self.export_metrics(locked.iter_mut().filter_map(|node| match &mut **node {
             Node::Meter(meter) => Some(meter),
             _ => None,

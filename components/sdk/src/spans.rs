@@ -30,7 +30,7 @@ impl SpanImpl {
     /// behind the caller's back: later calls are then no-ops).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut SpanState) -> R) -> Option<R> {
         let node = self.entry.as_ref()?.get()?;
-        let mut node = crate::lock(&node);
+        let mut node = crate::lock::lock(&node);
         match &mut *node {
             Node::Span(state) => Some(f(state)),
             _ => None,

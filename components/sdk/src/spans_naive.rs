@@ -14,7 +14,7 @@ use crate::wasi::clocks::wall_clock::Datetime;
 static SPANS: Mutex<Option<HashMap<u32, SpanState>>> = Mutex::new(None);
 
 fn spans() -> std::sync::MutexGuard<'static, Option<HashMap<u32, SpanState>>> {
-    crate::lock(&SPANS)
+    crate::lock::lock(&SPANS)
 }
 
 /// Remembers the handle number it was registered under: the bug.

@@ -96,7 +96,7 @@ pub(crate) fn limit() -> u32 {
 /// Runs `f` on the entry of `key`, if it is still there.
 pub(crate) fn with<R>(key: Key<Node>, f: impl FnOnce(&mut Node) -> R) -> Option<R> {
     let node = NODES.get(key)?;
-    let mut node = crate::lock(&node);
+    let mut node = crate::lock::lock(&node);
     Some(f(&mut node))
 }
 
@@ -131,7 +131,7 @@ pub(crate) fn take_tree(root: Key<Node>) -> Vec<Node> {
 pub(crate) fn take_orphans(provider: u64) -> Vec<Node> {
     let mut keys = Vec::new();
     NODES.for_each(|key, node| {
-        if let Node::Span(span) = &*crate::lock(node) {
+        if let Node::Span(span) = &*crate::lock::lock(node) {
             if span.origin.provider == provider && NODES.parent(key).is_none() {
                 keys.push(key);
             }
@@ -155,5 +155,8 @@ pub(crate) fn children(parent: Key<Node>) -> Vec<Key<Node>> {
 /// A node whose value someone else still shares (never in this SDK, which
 /// keeps no clones past a call): moved out by swapping in an empty meter.
 fn placeholder(shared: &Arc<Mutex<Node>>) -> Node {
-    std::mem::replace(&mut *crate::lock(shared), Node::Meter(MeterState::empty()))
+    std::mem::replace(
+        &mut *crate::lock::lock(shared),
+        Node::Meter(MeterState::empty()),
+    )
 }
