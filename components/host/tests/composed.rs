@@ -291,9 +291,12 @@ fn the_naive_sdk_composed_the_same_way_breaks_the_output() -> R {
     Ok(())
 }
 
+/// The (path, body) of each POST a receiver got.
+type Received = std::thread::JoinHandle<Vec<(String, String)>>;
+
 /// A one-shot OTLP/HTTP receiver: answers 200 to `n` POSTs, returns each
 /// (path, body).
-fn receiver(n: usize) -> std::io::Result<(String, std::thread::JoinHandle<Vec<(String, String)>>)> {
+fn receiver(n: usize) -> std::io::Result<(String, Received)> {
     use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let endpoint = format!("http://{}", listener.local_addr()?);
