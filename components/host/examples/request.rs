@@ -6,12 +6,15 @@
 //! cargo run -p telemetry-host --example request                  # a readable tree
 //! cargo run -p telemetry-host --example request -- --otlp out.jsonl
 //! cargo run -p telemetry-host --example request -- --endpoint http://localhost:4318
+//! cargo run -p telemetry-host --example request -- --components DIR
 //! ```
 //!
 //! `--otlp FILE` writes OTLP/JSON, one export request per line (what an
 //! OpenTelemetry collector's file receiver reads); `--endpoint URL` posts
 //! the same requests to an OTLP/HTTP receiver; `--naive` runs the negative
-//! control (the app composed with the handle-keyed SDK).
+//! control (the app composed with the handle-keyed SDK); `--components DIR`
+//! also writes the components (`sdk.wasm`, `app.wasm`, `service.wasm`) to
+//! DIR, for other hosts and tools.
 
 use telemetry_host::otlp::{self, Export};
 use telemetry_host::{tree, Build, Service};
@@ -25,6 +28,7 @@ const REQUESTS: [(&str, &[&str]); 2] = [
 struct Args {
     otlp: Option<String>,
     endpoint: Option<String>,
+    components: Option<String>,
     build: Build,
 }
 
@@ -32,6 +36,7 @@ fn args() -> Result<Args, String> {
     let mut args = Args {
         otlp: None,
         endpoint: None,
+        components: None,
         build: Build::Registry,
     };
     let mut it = std::env::args().skip(1);
@@ -39,6 +44,9 @@ fn args() -> Result<Args, String> {
         match arg.as_str() {
             "--otlp" => args.otlp = Some(it.next().ok_or("--otlp needs a file")?),
             "--endpoint" => args.endpoint = Some(it.next().ok_or("--endpoint needs a URL")?),
+            "--components" => {
+                args.components = Some(it.next().ok_or("--components needs a folder")?)
+            }
             "--naive" => args.build = Build::Naive,
             other => return Err(format!("unknown argument `{}`", other)),
         }
@@ -62,6 +70,17 @@ fn run(args: &Args) -> Result<Vec<Export>, Box<dyn std::error::Error>> {
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = args()?;
+    if let Some(dir) = &args.components {
+        std::fs::create_dir_all(dir)?;
+        for (name, bytes) in [
+            ("sdk.wasm", telemetry_host::SDK_COMPONENT),
+            ("app.wasm", telemetry_host::APP_COMPONENT),
+            ("service.wasm", telemetry_host::SERVICE_COMPONENT),
+        ] {
+            std::fs::write(std::path::Path::new(dir).join(name), bytes)?;
+            eprintln!("{}/{}: {} bytes", dir, name, bytes.len());
+        }
+    }
     let requests = run(&args)?;
     if let Some(path) = &args.otlp {
         let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);

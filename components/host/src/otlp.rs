@@ -14,6 +14,7 @@ use opentelemetry_proto::tonic::common::v1::{
     any_value, AnyValue, ArrayValue, InstrumentationScope, KeyValue, KeyValueList,
 };
 use opentelemetry_proto::tonic::logs::v1::{LogRecord, ResourceLogs, ScopeLogs};
+use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::{span, ResourceSpans, ScopeSpans, Span, Status};
 
@@ -69,6 +70,48 @@ pub fn write_lines(out: &mut impl Write, requests: &[Export]) -> std::io::Result
         writeln!(out, "{}", line)?;
     }
     Ok(())
+}
+
+/// Every span of every traces request in `exports`.
+pub fn spans(exports: &[Export]) -> Vec<&Span> {
+    exports
+        .iter()
+        .filter_map(|e| match e {
+            Export::Traces(t) => Some(t),
+            _ => None,
+        })
+        .flat_map(|t| &t.resource_spans)
+        .flat_map(|r| &r.scope_spans)
+        .flat_map(|s| &s.spans)
+        .collect()
+}
+
+/// Every log record of every logs request in `exports`.
+pub fn log_records(exports: &[Export]) -> Vec<&LogRecord> {
+    exports
+        .iter()
+        .filter_map(|e| match e {
+            Export::Logs(l) => Some(l),
+            _ => None,
+        })
+        .flat_map(|l| &l.resource_logs)
+        .flat_map(|r| &r.scope_logs)
+        .flat_map(|s| &s.log_records)
+        .collect()
+}
+
+/// Every metric of every metrics request in `exports`.
+pub fn all_metrics(exports: &[Export]) -> Vec<&Metric> {
+    exports
+        .iter()
+        .filter_map(|e| match e {
+            Export::Metrics(m) => Some(m),
+            _ => None,
+        })
+        .flat_map(|m| &m.resource_metrics)
+        .flat_map(|r| &r.scope_metrics)
+        .flat_map(|s| &s.metrics)
+        .collect()
 }
 
 /// Reads an OTLP/JSON file back, line by line.

@@ -53,6 +53,26 @@ impl SdkSession {
             .call_tracer(&mut self.store, provider, &scope(name))
     }
 
+    /// A meter of `provider` for scope `name`.
+    pub fn meter(
+        &mut self,
+        provider: ResourceAny,
+        name: &str,
+    ) -> wasmtime::Result<Result<ResourceAny, OtelError>> {
+        self.api
+            .wrr_otel_provider()
+            .provider()
+            .call_meter(&mut self.store, provider, &scope(name))
+    }
+
+    /// A logger of `provider` for scope `name`.
+    pub fn logger(&mut self, provider: ResourceAny, name: &str) -> wasmtime::Result<ResourceAny> {
+        self.api
+            .wrr_otel_provider()
+            .provider()
+            .call_logger(&mut self.store, provider, &scope(name))
+    }
+
     /// Starts an internal span with no attributes.
     pub fn start_span(
         &mut self,

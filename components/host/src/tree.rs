@@ -13,26 +13,9 @@ use crate::otlp::Export;
 
 /// The whole rendering.
 pub fn render(exports: &[Export]) -> String {
-    let mut spans: Vec<&Span> = Vec::new();
-    let mut logs: Vec<&LogRecord> = Vec::new();
+    let mut spans = crate::otlp::spans(exports);
+    let logs = crate::otlp::log_records(exports);
     let mut out = String::new();
-    for export in exports {
-        match export {
-            Export::Traces(t) => spans.extend(
-                t.resource_spans
-                    .iter()
-                    .flat_map(|r| &r.scope_spans)
-                    .flat_map(|s| &s.spans),
-            ),
-            Export::Logs(l) => logs.extend(
-                l.resource_logs
-                    .iter()
-                    .flat_map(|r| &r.scope_logs)
-                    .flat_map(|s| &s.log_records),
-            ),
-            Export::Metrics(_) => {}
-        }
-    }
     spans.sort_by_key(|s| s.start_time_unix_nano);
     let mut traces: Vec<&[u8]> = spans.iter().map(|s| s.trace_id.as_slice()).collect();
     traces.dedup();
@@ -109,51 +92,35 @@ fn log_line(out: &mut String, log: &LogRecord, depth: usize) {
 }
 
 fn metric_points(out: &mut String, exports: &[Export]) {
-    for export in exports {
-        let Export::Metrics(m) = export else { continue };
-        for metric in m
-            .resource_metrics
-            .iter()
-            .flat_map(|r| &r.scope_metrics)
-            .flat_map(|s| &s.metrics)
-        {
-            let _ = writeln!(out, "metric {} ({})", metric.name, metric.unit);
-            match &metric.data {
-                Some(metric::Data::Sum(s)) => {
-                    for p in &s.data_points {
-                        let _ = writeln!(
-                            out,
-                            "  sum {}{}",
-                            number(&p.value),
-                            attributes(&p.attributes)
-                        );
-                    }
+    for metric in crate::otlp::all_metrics(exports) {
+        let _ = writeln!(out, "metric {} ({})", metric.name, metric.unit);
+        let (label, points) = match &metric.data {
+            Some(metric::Data::Sum(s)) => ("sum", &s.data_points),
+            Some(metric::Data::Gauge(g)) => ("last", &g.data_points),
+            Some(metric::Data::Histogram(h)) => {
+                for p in &h.data_points {
+                    let _ = writeln!(
+                        out,
+                        "  count {} sum {} buckets {:?} bounds {:?}{}",
+                        p.count,
+                        p.sum.unwrap_or_default(),
+                        p.bucket_counts,
+                        p.explicit_bounds,
+                        attributes(&p.attributes)
+                    );
                 }
-                Some(metric::Data::Gauge(g)) => {
-                    for p in &g.data_points {
-                        let _ = writeln!(
-                            out,
-                            "  last {}{}",
-                            number(&p.value),
-                            attributes(&p.attributes)
-                        );
-                    }
-                }
-                Some(metric::Data::Histogram(h)) => {
-                    for p in &h.data_points {
-                        let _ = writeln!(
-                            out,
-                            "  count {} sum {} buckets {:?} bounds {:?}{}",
-                            p.count,
-                            p.sum.unwrap_or_default(),
-                            p.bucket_counts,
-                            p.explicit_bounds,
-                            attributes(&p.attributes)
-                        );
-                    }
-                }
-                _ => {}
+                continue;
             }
+            _ => continue,
+        };
+        for p in points {
+            let _ = writeln!(
+                out,
+                "  {} {}{}",
+                label,
+                number(&p.value),
+                attributes(&p.attributes)
+            );
         }
     }
 }

@@ -10,7 +10,7 @@ use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Pare
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
 use telemetry_host::bindings::sdk::wasi::otel::metrics::{MetricData, MetricNumber};
 use telemetry_host::bindings::sdk::wasi::otel::tracing::{SpanData, Status};
-use telemetry_host::sdk_calls::{scope, text};
+use telemetry_host::sdk_calls::text;
 use telemetry_host::server::ServerSpan;
 use telemetry_host::{Build, SdkSession};
 use wasmtime::component::ResourceAny;
@@ -133,11 +133,7 @@ fn limits_are_wit_errors_not_traps() -> R {
         s.start_span(tracer, "c", Parent::NewRoot)?.err(),
         Some(OtelError::LimitReached(3))
     );
-    let meter =
-        s.api
-            .wrr_otel_provider()
-            .provider()
-            .call_meter(&mut s.store, provider, &scope("m"))?;
+    let meter = s.meter(provider, "m")?;
     assert_eq!(meter.err(), Some(OtelError::LimitReached(3)));
     assert_eq!(admin.call_stats(&mut s.store)?.rejected, 2);
     s.end_span(a)?;
@@ -160,10 +156,7 @@ fn limits_are_wit_errors_not_traps() -> R {
 #[test]
 fn invalid_arguments_are_wit_errors() -> R {
     let (mut s, provider, _) = session(Build::Registry)?;
-    let p = s.api.wrr_otel_provider().clone();
-    let meter = p
-        .provider()
-        .call_meter(&mut s.store, provider, &scope("m"))??;
+    let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
     let options = |number_type| InstrumentOptions {
         description: String::new(),
@@ -199,9 +192,7 @@ fn invalid_arguments_are_wit_errors() -> R {
         Some(&bounds),
     )?;
     assert!(matches!(histogram, Err(OtelError::Invalid(_))));
-    let logger = p
-        .provider()
-        .call_logger(&mut s.store, provider, &scope("l"))?;
+    let logger = s.logger(provider, "l")?;
     let emitted = s.api.wrr_otel_logs().logger().call_emit(
         &mut s.store,
         logger,
@@ -308,11 +299,7 @@ fn log_record(severity: u8, context: LogContext) -> LogRecord {
 #[test]
 fn log_records_carry_the_ids_of_the_span_they_belong_to() -> R {
     let (mut s, provider, tracer) = session(Build::Registry)?;
-    let logger =
-        s.api
-            .wrr_otel_provider()
-            .provider()
-            .call_logger(&mut s.store, provider, &scope("l"))?;
+    let logger = s.logger(provider, "l")?;
     let outer = span(&mut s, tracer, "outer", Parent::NewRoot)?;
     let inner = span(&mut s, tracer, "inner", Parent::Span(outer))?;
     let outer_context = s
@@ -364,9 +351,7 @@ fn every_instrument_kind_and_delta_temporality() -> R {
     let mut s = SdkSession::new(Build::Registry)?;
     let provider = s.provider("m", Temporality::Delta)?;
     let p = s.api.wrr_otel_provider().clone();
-    let meter = p
-        .provider()
-        .call_meter(&mut s.store, provider, &scope("m"))??;
+    let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
     let options = |number_type| InstrumentOptions {
         description: "d".into(),
@@ -459,11 +444,7 @@ fn every_instrument_kind_and_delta_temporality() -> R {
 #[test]
 fn an_instrument_refuses_attribute_sets_past_its_cardinality_limit() -> R {
     let (mut s, provider, _) = session(Build::Registry)?;
-    let meter =
-        s.api
-            .wrr_otel_provider()
-            .provider()
-            .call_meter(&mut s.store, provider, &scope("m"))??;
+    let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
     let options = InstrumentOptions {
         description: String::new(),

@@ -6,7 +6,7 @@ use crate::clock;
 use crate::context;
 use crate::convert;
 use crate::exports::wrr::otel::logs::{Guest, GuestLogger, LogContext, LogRecord, OtelError};
-use crate::spans::{self, SpanImpl};
+use crate::spans::SpanImpl;
 use crate::store::ProviderRef;
 use crate::wasi::otel::logs::{self as wasi, on_emit};
 use crate::wasi::otel::types::InstrumentationScope;
@@ -37,7 +37,7 @@ impl GuestLogger for LoggerImpl {
         }
         let span = match record.context {
             LogContext::Current => context::current(),
-            LogContext::Span(span) => Some(spans::context_of(span.get::<SpanImpl>())),
+            LogContext::Span(span) => Some(span.get::<SpanImpl>().identity().context.clone()),
             LogContext::Context(c) => Some(c),
             LogContext::None => None,
         };

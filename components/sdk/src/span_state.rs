@@ -19,6 +19,13 @@ const MAX_PER_SPAN: usize = 128;
 /// The message of a span that shutdown had to end.
 pub(crate) const NEVER_ENDED: &str = "span was never ended; ended by the provider's shutdown";
 
+/// What a span resource's implementation keeps inline, in both span stores:
+/// immutable, so readable even after shutdown took the span's data.
+pub(crate) struct Identity {
+    pub(crate) context: SpanContext,
+    pub(crate) parent: SpanId,
+}
+
 /// Who a span belongs to, and whether it reports to the host.
 #[derive(Clone)]
 pub(crate) struct Origin {
@@ -106,6 +113,14 @@ impl SpanState {
         match (&self.status, &status) {
             (Status::Ok, _) | (_, Status::Unset) => {}
             _ => self.status = status,
+        }
+    }
+
+    /// The identity its resource keeps.
+    pub(crate) fn identity(&self) -> Identity {
+        Identity {
+            context: self.context.clone(),
+            parent: self.parent,
         }
     }
 

@@ -3,8 +3,8 @@
 //! The registration, not the handle number, is the span's identity, so it
 //! survives every crossing of a component boundary.
 
-use crate::exports::wrr::otel::tracing::{OtelError, Span, SpanContext, SpanId};
-use crate::span_state::SpanState;
+use crate::exports::wrr::otel::tracing::{OtelError, Span};
+use crate::span_state::{Identity, SpanState};
 use crate::store::{self, Entry, Node, ProviderRef};
 use crate::wasi::clocks::wall_clock::Datetime;
 
@@ -12,18 +12,12 @@ use crate::wasi::clocks::wall_clock::Datetime;
 pub(crate) struct SpanImpl {
     /// `None` once ended (by `end`, or by a drop).
     entry: Option<Entry>,
-    /// Immutable, so kept inline: readable even after shutdown took the data.
-    context: SpanContext,
-    parent: SpanId,
+    identity: Identity,
 }
 
 impl SpanImpl {
-    pub(crate) fn context(&self) -> &SpanContext {
-        &self.context
-    }
-
-    pub(crate) fn parent(&self) -> SpanId {
-        self.parent
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
     }
 
     /// Runs `f` on the span's data; `None` once it ended (shutdown may end it
@@ -59,14 +53,12 @@ impl Drop for SpanImpl {
 
 /// Registers a new span under its provider and reports its start.
 pub(crate) fn start(provider: &ProviderRef, state: SpanState) -> Result<Span, OtelError> {
-    let context = state.context.clone();
-    let parent = state.parent;
+    let identity = state.identity();
     let entry = store::register(provider, Node::Span(state))
         .map_err(|_| OtelError::LimitReached(store::limit()))?;
     let span = SpanImpl {
         entry: Some(entry),
-        context,
-        parent,
+        identity,
     };
     span.with(|state| state.started());
     Ok(Span::new(span))
@@ -85,9 +77,4 @@ pub(crate) fn end(this: Span, end_time: Option<Datetime>) {
 /// Spans this store keeps outside the registry tree: none.
 pub(crate) fn take_unregistered(_provider: u64) -> Vec<SpanState> {
     Vec::new()
-}
-
-/// The context of a borrowed span.
-pub(crate) fn context_of(span: &SpanImpl) -> SpanContext {
-    span.context.clone()
 }

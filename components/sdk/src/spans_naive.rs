@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Mutex;
 
-use crate::exports::wrr::otel::tracing::{OtelError, Span, SpanContext, SpanId};
-use crate::span_state::SpanState;
+use crate::exports::wrr::otel::tracing::{OtelError, Span};
+use crate::span_state::{Identity, SpanState};
 use crate::store::ProviderRef;
 use crate::wasi::clocks::wall_clock::Datetime;
 
@@ -20,17 +20,12 @@ fn spans() -> std::sync::MutexGuard<'static, Option<HashMap<u32, SpanState>>> {
 /// Remembers the handle number it was registered under: the bug.
 pub(crate) struct SpanImpl {
     handle: AtomicU32,
-    context: SpanContext,
-    parent: SpanId,
+    identity: Identity,
 }
 
 impl SpanImpl {
-    pub(crate) fn context(&self) -> &SpanContext {
-        &self.context
-    }
-
-    pub(crate) fn parent(&self) -> SpanId {
-        self.parent
+    pub(crate) fn identity(&self) -> &Identity {
+        &self.identity
     }
 
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut SpanState) -> R) -> Option<R> {
@@ -45,8 +40,7 @@ pub(crate) fn start(provider: &ProviderRef, state: SpanState) -> Result<Span, Ot
     }
     let span = Span::new(SpanImpl {
         handle: AtomicU32::new(0),
-        context: state.context.clone(),
-        parent: state.parent,
+        identity: state.identity(),
     });
     let handle = span.handle();
     span.get::<SpanImpl>()
@@ -81,8 +75,4 @@ pub(crate) fn take_unregistered(provider: u64) -> Vec<SpanState> {
         .map(|(&h, _)| h)
         .collect();
     handles.iter().filter_map(|h| map.remove(h)).collect()
-}
-
-pub(crate) fn context_of(span: &SpanImpl) -> SpanContext {
-    span.context.clone()
 }

@@ -87,7 +87,7 @@ impl GuestTracer for TracerImpl {
     ) -> Result<Span, OtelError> {
         let parent = match parent {
             Parent::Current => context::current(),
-            Parent::Span(span) => Some(spans::context_of(span.get::<SpanImpl>())),
+            Parent::Span(span) => Some(span.get::<SpanImpl>().identity().context.clone()),
             Parent::Remote(context) => Some(context),
             Parent::NewRoot => None,
         };
@@ -97,11 +97,11 @@ impl GuestTracer for TracerImpl {
 
 impl GuestSpan for SpanImpl {
     fn span_context(&self) -> SpanContext {
-        self.context().clone()
+        self.identity().context.clone()
     }
 
     fn parent_span_id(&self) -> Option<SpanId> {
-        Some(self.parent()).filter(|&id| id != 0)
+        Some(self.identity().parent).filter(|&id| id != 0)
     }
 
     fn is_recording(&self) -> bool {

@@ -72,44 +72,17 @@ pub fn from_file(exports: &[Export], lines_before_shutdown: usize) -> wasmtime::
 
 /// Every span in `exports`.
 pub fn spans(exports: &[Export]) -> Vec<Span> {
-    exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Traces(t) => Some(t),
-            _ => None,
-        })
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| s.spans.iter().cloned())
-        .collect()
+    otlp::spans(exports).into_iter().cloned().collect()
 }
 
 /// Every log record in `exports`.
 pub fn logs(exports: &[Export]) -> Vec<LogRecord> {
-    exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Logs(l) => Some(l),
-            _ => None,
-        })
-        .flat_map(|l| &l.resource_logs)
-        .flat_map(|r| &r.scope_logs)
-        .flat_map(|s| s.log_records.iter().cloned())
-        .collect()
+    otlp::log_records(exports).into_iter().cloned().collect()
 }
 
 /// Every metric in `exports` (one per instrument per export).
 pub fn metrics(exports: &[Export]) -> Vec<Metric> {
-    exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Metrics(m) => Some(m),
-            _ => None,
-        })
-        .flat_map(|m| &m.resource_metrics)
-        .flat_map(|r| &r.scope_metrics)
-        .flat_map(|s| s.metrics.iter().cloned())
-        .collect()
+    otlp::all_metrics(exports).into_iter().cloned().collect()
 }
 
 /// The string value of attribute `key`.
