@@ -68,16 +68,6 @@ impl MeterState {
         }
     }
 
-    /// A meter with nothing in it.
-    pub(crate) fn empty() -> Self {
-        Self::new(InstrumentationScope {
-            name: String::new(),
-            version: None,
-            schema_url: None,
-            attributes: Vec::new(),
-        })
-    }
-
     /// The index of the instrument `d` describes: an existing one of the
     /// same name and kind (instruments of one name share data), or a new one.
     pub(crate) fn instrument(&mut self, d: Descriptor) -> Result<usize, OtelError> {

@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::{Error, Key, Registration, ResourceRegistry};
+use wit_resource_registry::{Error, Key, Registration, ResourceRegistry, Taken};
 
 use crate::aggregation::MeterState;
 use crate::exports::wrr::otel::metrics::Temporality;
@@ -104,11 +104,7 @@ pub(crate) fn with<R>(key: Key<Node>, f: impl FnOnce(&mut Node) -> R) -> Option<
 /// shutdown) took it first. Works whatever clones of the value exist.
 #[cfg_attr(feature = "naive", allow(dead_code))]
 pub(crate) fn take(entry: Entry) -> Option<Node> {
-    entry.take().ok().map(|taken| {
-        taken
-            .into_inner()
-            .unwrap_or_else(|shared| placeholder(&shared))
-    })
+    entry.take().ok().map(into_node)
 }
 
 /// Takes a provider and everything registered under it, each exactly once,
@@ -118,11 +114,7 @@ pub(crate) fn take_tree(root: Key<Node>) -> Vec<Node> {
         .take_tree(root)
         .unwrap_or_default()
         .into_iter()
-        .map(|(_, taken)| {
-            taken
-                .into_inner()
-                .unwrap_or_else(|shared| placeholder(&shared))
-        })
+        .map(|(_, taken)| into_node(taken))
         .collect()
 }
 
@@ -139,11 +131,7 @@ pub(crate) fn take_orphans(provider: u64) -> Vec<Node> {
     });
     keys.into_iter()
         .filter_map(|key| NODES.take(key).ok())
-        .map(|taken| {
-            taken
-                .into_inner()
-                .unwrap_or_else(|shared| placeholder(&shared))
-        })
+        .map(into_node)
         .collect()
 }
 
@@ -152,11 +140,9 @@ pub(crate) fn children(parent: Key<Node>) -> Vec<Key<Node>> {
     NODES.children(parent)
 }
 
-/// A node whose value someone else still shares (never in this SDK, which
-/// keeps no clones past a call): moved out by swapping in an empty meter.
-fn placeholder(shared: &Arc<Mutex<Node>>) -> Node {
-    std::mem::replace(
-        &mut *crate::lock::lock(shared),
-        Node::Meter(MeterState::empty()),
-    )
+/// The node out of what `take` handed over: moved out directly when owned,
+/// from under its lock when some clone still shares it (a provider
+/// placeholder is left in the shared cell, which is gone from the registry).
+fn into_node(mut taken: Taken<Node>) -> Node {
+    taken.with(|node| std::mem::replace(node, Node::Provider))
 }
