@@ -13,6 +13,7 @@ use crate::Component;
 
 pub(crate) static LOG_RECORDS: ResourceRegistry<LogInner> = ResourceRegistry::with_limit(10_000);
 
+#[derive(Clone)]
 pub(crate) struct LogInner {
     severity: Severity,
     body: String,
@@ -40,9 +41,7 @@ pub(crate) struct MyLogRecord {
 
 impl MyLogRecord {
     fn with(&self, f: impl FnOnce(&mut LogInner)) {
-        if let Some(inner) = self.entry.get() {
-            f(&mut crate::lock(&inner));
-        }
+        self.entry.with(f);
     }
 }
 
@@ -76,7 +75,7 @@ impl GuestLogRecord for MyLogRecord {
         let record: MyLogRecord = this.into_inner();
         let id = record.entry.key().into_raw();
         let data = match record.entry.take() {
-            Ok(inner) => inner.into_data(id, true),
+            Ok(taken) => taken.into_owned().into_data(id, true),
             Err(_) => LogData {
                 id,
                 severity: Severity::Info,
@@ -99,15 +98,8 @@ impl Guest for Component {
 /// Takes every record never emitted, exactly once (shutdown).
 pub(crate) fn drain_unemitted() -> Vec<LogData> {
     let mut out = Vec::new();
-    LOG_RECORDS.drain_with(|key, inner| {
-        let inner = crate::lock(&inner);
-        let data = LogInner {
-            severity: inner.severity,
-            body: inner.body.clone(),
-            attributes: inner.attributes.clone(),
-            span: inner.span,
-        };
-        out.push(data.into_data(key.into_raw(), false));
+    LOG_RECORDS.drain_with(|key, taken| {
+        out.push(taken.into_owned().into_data(key.into_raw(), false));
     });
     out
 }

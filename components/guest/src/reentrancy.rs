@@ -63,9 +63,9 @@ pub(crate) fn check() -> u32 {
     // a Registration guard dropped
     drop(REG.register_guarded(parent()));
     // a value refused by a full registry, dropped inside `register`
-    REG.set_limit(Some(0));
+    let _ = REG.set_limit(0);
     REG.register(parent());
-    REG.set_limit(None);
+    REG.lift_limit();
     // a registry dropped while its values call into this one
     let doomed: ResourceRegistry<Reentrant> = ResourceRegistry::new();
     doomed.register(parent());

@@ -2,6 +2,9 @@
 
 use std::sync::{Arc, Mutex};
 
+#[cfg(not(feature = "naive"))]
+use wit_resource_registry::Taken;
+
 use crate::clock::tick;
 use crate::wrr::telemetry::types::{Attribute, SpanData, SpanEvent, StatusCode};
 
@@ -40,6 +43,15 @@ impl SpanInner {
                 &mut *crate::lock(&shared),
                 SpanInner::new("", String::new(), None),
             ),
+        }
+    }
+
+    /// The span's data out of what ending it handed back.
+    #[cfg(not(feature = "naive"))]
+    pub(crate) fn from_taken(taken: Taken<SpanInner>) -> Self {
+        match taken.into_inner() {
+            Ok(inner) => inner,
+            Err(shared) => SpanInner::from_shared(shared),
         }
     }
 

@@ -26,9 +26,7 @@ pub(crate) struct MySpan {
 impl MySpan {
     fn with(&self, f: impl FnOnce(&mut SpanInner)) {
         // `None` once shutdown ended the span: later calls are no-ops.
-        if let Some(inner) = self.entry.get() {
-            f(&mut crate::lock(&inner));
-        }
+        self.entry.with(f);
     }
 }
 
@@ -69,7 +67,8 @@ impl GuestSpan for MySpan {
         let span: MySpan = this.into_inner();
         let id = span.entry.key().into_raw();
         let data = match span.entry.take() {
-            Ok(inner) => inner.finish(id, false),
+            // Ended whatever else holds it: owned or shared, never lost.
+            Ok(taken) => SpanInner::from_taken(taken).finish(id, false),
             // Already ended by `shutdown`: nothing is reported twice.
             Err(_) => already_ended(id),
         };
@@ -91,14 +90,15 @@ pub(crate) fn id_of(span: &SpanBorrow<'_>) -> u32 {
 /// Ends every span still open, exactly once (shutdown).
 pub(crate) fn drain_open() -> Vec<SpanData> {
     let mut ended = Vec::new();
-    SPANS.drain_with(|key, inner| {
-        ended.push(SpanInner::from_shared(inner).finish(key.into_raw(), true));
+    SPANS.drain_with(|key, taken| {
+        ended.push(SpanInner::from_taken(taken).finish(key.into_raw(), true));
     });
     ended
 }
 
 pub(crate) fn set_limit(max: u32) {
-    SPANS.set_limit(Some(max as usize));
+    // A limit above what the registry can hold means "as many as it can".
+    let _ = SPANS.set_limit((max as usize).min(wit_resource_registry::MAX_ISSUED));
 }
 
 pub(crate) fn stats() -> KindStats {
@@ -110,8 +110,8 @@ pub(crate) fn end_quietly(this: Span) -> bool {
     let span: MySpan = this.into_inner();
     let id = span.entry.key().into_raw();
     match span.entry.take() {
-        Ok(inner) => {
-            std::hint::black_box(inner.finish(id, false));
+        Ok(taken) => {
+            std::hint::black_box(SpanInner::from_taken(taken).finish(id, false));
             true
         }
         Err(_) => false,
