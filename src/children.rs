@@ -19,6 +19,9 @@ use crate::registration::Registration;
 use crate::registry::{Place, ResourceRegistry, Value};
 use crate::taken::Taken;
 
+/// What `take_tree` hands back: each entry of the subtree with its value.
+type Subtree<T> = Vec<(Key<T>, Taken<T>)>;
+
 impl<T> ResourceRegistry<T> {
     /// Stores `value` under a new key as a child of the live entry `parent`;
     /// refuses with [`Error::NotFound`] when `parent` names no live entry.
@@ -145,11 +148,11 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(ended, ["child span", "root span", "provider"]);
     /// assert!(reg.is_empty());
     /// ```
-    pub fn take_tree<K: AsKey<T>>(&self, id: K) -> Result<Vec<(Key<T>, Taken<T>)>, Error> {
+    pub fn take_tree<K: AsKey<T>>(&self, id: K) -> Result<Subtree<T>, Error> {
         self.take_tree_id(decode_wide(id.raw_id()))
     }
 
-    pub(crate) fn take_tree_id(&self, id: Id) -> Result<Vec<(Key<T>, Taken<T>)>, Error> {
+    pub(crate) fn take_tree_id(&self, id: Id) -> Result<Subtree<T>, Error> {
         let mut shard = self.lock_shard(id);
         let root = shard.lookup(id).ok_or(Error::NotFound)?;
         let order = shard.subtree(root);

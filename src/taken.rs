@@ -136,6 +136,25 @@ impl<T> Taken<T> {
     }
 }
 
+/// Wraps a value that never was in a registry, or has left it by another
+/// way (a refused registration hands it back): unwrapped when this is the
+/// last reference, so the same code ends it either way.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{ResourceRegistry, Taken};
+/// let reg: ResourceRegistry<&str> = ResourceRegistry::with_limit(0);
+/// let refused = reg.register_guarded(Arc::new(Mutex::new("over the limit"))).unwrap_err();
+/// let mut taken = Taken::from(refused.into_value());
+/// assert!(taken.is_owned());
+/// assert_eq!(taken.with(|name| *name), "over the limit");
+/// ```
+impl<T> From<Arc<Mutex<T>>> for Taken<T> {
+    fn from(value: Arc<Mutex<T>>) -> Self {
+        Taken::from_arc(value)
+    }
+}
+
 impl<T> fmt::Debug for Taken<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {

@@ -103,7 +103,7 @@ fn handle_numbers_reused_by_the_component_model_do_not_confuse_issued_keys() {
     let mut names: Vec<String> = keys
         .iter()
         .rev()
-        .map(|&k| inner_name(reg.take(k).ok().unwrap()))
+        .map(|&k| inner_name(reg.take(k).ok().unwrap().into_inner().ok().unwrap()))
         .collect();
     names.reverse();
     assert_eq!(names, ["a0", "a1", "a2"]);

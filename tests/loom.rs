@@ -35,9 +35,9 @@ fn racing_takes_of_one_id_have_exactly_one_winner() {
         let id = reg.register(val(7));
         let other = {
             let reg = reg.clone();
-            thread::spawn(move || reg.take(id))
+            thread::spawn(move || reg.take(id).map(|mut t| t.with(|v| *v)))
         };
-        let mine = reg.take(id);
+        let mine = reg.take(id).map(|mut t| t.with(|v| *v));
         let theirs = other.join().unwrap();
         let wins = [&mine, &theirs].iter().filter(|r| r.is_ok()).count();
         assert_eq!(wins, 1, "{:?} / {:?}", mine, theirs);
@@ -56,11 +56,14 @@ fn take_racing_drain_ends_each_entry_exactly_once() {
             let reg = reg.clone();
             thread::spawn(move || {
                 let mut ended = Vec::new();
-                reg.drain_with(|_, v| ended.push(*v.lock().unwrap()));
+                reg.drain_with(|_, mut v| ended.push(v.with(|v| *v)));
                 ended
             })
         };
-        let mut ended: Vec<u32> = [a, b].iter().filter_map(|&k| reg.take(k).ok()).collect();
+        let mut ended: Vec<u32> = [a, b]
+            .iter()
+            .filter_map(|&k| reg.take(k).ok().map(|mut t| t.with(|v| *v)))
+            .collect();
         ended.extend(drainer.join().unwrap());
         ended.sort_unstable();
         assert_eq!(ended, [1, 2]);

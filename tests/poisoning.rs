@@ -37,7 +37,7 @@ fn assert_usable(reg: &ResourceRegistry<Bomb>) {
     let id = reg.register(bomb(1000, false));
     assert_eq!(reg.get(id).unwrap().lock().unwrap().n, 1000);
     assert!(reg.contains(id));
-    assert_eq!(reg.take(id).ok().map(|b| b.n), Some(1000));
+    assert_eq!(reg.take(id).ok().map(|mut b| b.with(|b| b.n)), Some(1000));
     let g = reg.register_guarded(bomb(1001, false)).unwrap();
     drop(g);
     reg.insert(5, bomb(5, false));
@@ -82,9 +82,9 @@ fn panics_in_drop_during_each_operation() {
     reg.register(bomb(5, true));
     assert!(quiet(|| reg.retain(|_, _| false)).is_err());
     // a refused value dropped inside `register`
-    reg.set_limit(Some(0));
+    reg.set_limit(0).unwrap();
     assert!(quiet(|| reg.register(bomb(6, true))).is_err());
-    reg.set_limit(None);
+    reg.lift_limit();
     assert!(reg.is_empty());
     assert_eq!(reg.stats().rejected, 1);
     assert_usable(&reg);
@@ -102,7 +102,7 @@ fn a_poisoned_value_can_still_be_taken() {
     .is_err());
     assert!(v.is_poisoned());
     drop(v);
-    assert_eq!(reg.take(id).ok().map(|b| b.n), Some(7));
+    assert_eq!(reg.take(id).ok().map(|mut b| b.with(|b| b.n)), Some(7));
     assert_eq!(reg.take(id).err(), Some(Error::NotFound));
     assert_usable(&reg);
 }

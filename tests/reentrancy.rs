@@ -155,12 +155,12 @@ fn drop_of_a_registration_guard() {
 #[test]
 fn drop_of_a_value_refused_by_a_full_registry() {
     let n = with_watchdog("refused", |reg, drops| {
-        reg.set_limit(Some(1));
+        reg.set_limit(1).unwrap();
         let kept = reg.register(value(reg, 1, drops));
         // The refused value is dropped inside `register`; its Drop registers
         // a child, which is refused too, and both are dropped without a lock.
         assert_eq!(reg.register(value(reg, 0, drops)), 0);
-        reg.set_limit(None);
+        reg.lift_limit();
         drop(reg.remove(kept));
     });
     assert_eq!(n, 3);
@@ -198,7 +198,7 @@ fn closures_may_call_back_in() {
         reg.register(value(reg, 1, drops));
         reg.drain_with(|key, v| {
             assert!(reg.get(key).is_none());
-            let again = reg.register(v);
+            let again = reg.register(v.into_arc());
             drop(reg.remove(again));
         });
     });

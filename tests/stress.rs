@@ -54,8 +54,8 @@ fn every_entry_ends_exactly_once_under_contention() {
                             v.lock().unwrap().reads += 1;
                         }
                         match reg.take(key) {
-                            Ok(item) => {
-                                ended[item.id].fetch_add(1, Ordering::SeqCst);
+                            Ok(mut item) => {
+                                ended[item.with(|i| i.id)].fetch_add(1, Ordering::SeqCst);
                             }
                             Err(e) => assert_eq!(e, Error::NotFound), // the drainer got it
                         }
@@ -64,8 +64,8 @@ fn every_entry_ends_exactly_once_under_contention() {
             }
             // What is left is taken, unless the drainer got there first.
             for key in mine {
-                if let Ok(item) = reg.take(key) {
-                    ended[item.id].fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut item) = reg.take(key) {
+                    ended[item.with(|i| i.id)].fetch_add(1, Ordering::SeqCst);
                 }
             }
         }));
@@ -81,8 +81,8 @@ fn every_entry_ends_exactly_once_under_contention() {
             barrier.wait();
             let mut rounds = 0;
             while stop.load(Ordering::SeqCst) == 0 {
-                reg.drain_with(|_, v| {
-                    let id = v.lock().unwrap().id;
+                reg.drain_with(|_, mut v| {
+                    let id = v.with(|i| i.id);
                     ended[id].fetch_add(1, Ordering::SeqCst);
                 });
                 rounds += 1;
@@ -130,7 +130,7 @@ fn racing_takes_of_one_id_have_exactly_one_winner() {
                 let (reg, barrier) = (reg.clone(), barrier.clone());
                 thread::spawn(move || {
                     barrier.wait();
-                    reg.take(id).ok()
+                    reg.take(id).ok().map(|mut t| t.with(|v| *v))
                 })
             })
             .collect();

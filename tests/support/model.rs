@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::{Error, Key, ResourceRegistry};
+use wit_resource_registry::{Error, Key, ResourceRegistry, Taken, MAX_CALLER_ID};
 
 /// Which id an operation aims at.
 #[derive(Clone, Copy, Debug)]
@@ -35,6 +35,8 @@ pub enum Op {
     Remove(Target),
     Take(Target),
     TakeWhileShared(Target),
+    RegisterChild(Target, u32),
+    TakeTree(Target),
     Drain,
     DrainWith,
     Retain(u32),
@@ -86,7 +88,7 @@ pub fn decode_ops(data: &[u8]) -> Vec<Op> {
     let mut b = Bytes::new(data);
     let mut ops = Vec::new();
     while !b.is_empty() {
-        let op = match b.u8() % 20 {
+        let op = match b.u8() % 22 {
             0 | 1 => Op::Register(b.u8() as u32),
             2 | 3 => Op::TryRegister(b.u8() as u32),
             4 => Op::Guarded(b.u8() as u32, b.u8() % 2 == 0),
@@ -124,7 +126,9 @@ pub fn decode_ops(data: &[u8]) -> Vec<Op> {
                 x => Some(x % 16),
             }),
             18 => Op::KeyRoundTrip(b.u32()),
-            _ => Op::Take(Target::Live(b.u8() as usize)),
+            19 => Op::Take(Target::Live(b.u8() as usize)),
+            20 => Op::RegisterChild(b.target(), b.u8() as u32),
+            _ => Op::TakeTree(b.target()),
         };
         ops.push(op);
     }
@@ -157,12 +161,17 @@ fn val(v: u32) -> V {
 fn read(v: &V) -> u32 {
     *v.lock().unwrap()
 }
+fn read_taken(mut t: Taken<u32>) -> u32 {
+    t.with(|v| *v)
+}
 
 /// The model: what the registry should hold.
 #[derive(Default)]
 struct Model {
     /// id -> (value, born)
     live: HashMap<u32, (u32, u64)>,
+    /// child -> parent, for live children of live parents.
+    parent: HashMap<u32, u32>,
     /// Ids removed at some point, for stale lookups.
     dead: Vec<u32>,
     limit: Option<usize>,
@@ -189,18 +198,46 @@ impl Model {
     fn room(&self) -> bool {
         self.limit.map_or(true, |limit| self.live.len() < limit)
     }
+    /// Adds an entry, or replaces the value of a live one (which keeps its
+    /// age and does not move the clock).
     fn add(&mut self, id: u32, v: u32) {
-        let born = self.clock;
-        self.clock += 1;
-        if self.live.insert(id, (v, born)).is_none() {
-            self.registered += 1;
+        if let Some(entry) = self.live.get_mut(&id) {
+            entry.0 = v;
+            return;
         }
+        self.live.insert(id, (v, self.clock));
+        self.clock += 1;
+        self.registered += 1;
     }
+    /// Removes an entry; its children become roots.
     fn forget(&mut self, id: u32) -> Option<u32> {
         let (v, _) = self.live.remove(&id)?;
         self.removed += 1;
         self.dead.push(id);
+        self.parent.remove(&id);
+        self.parent.retain(|_, p| *p != id);
         Some(v)
+    }
+    fn children(&self, id: u32) -> Vec<u32> {
+        let mut kids: Vec<(u64, u32)> = self
+            .parent
+            .iter()
+            .filter(|(_, &p)| p == id)
+            .map(|(&c, _)| (self.live[&c].1, c))
+            .collect();
+        kids.sort_unstable();
+        kids.into_iter().map(|(_, c)| c).collect()
+    }
+    /// `id` and its descendants, descendants first, siblings oldest first.
+    fn subtree(&self, id: u32, out: &mut Vec<u32>) {
+        for child in self.children(id) {
+            self.subtree(child, out);
+        }
+        out.push(id);
+    }
+    /// What `insert` may store under `id`: a caller-chosen id or a live one.
+    fn insertable(&self, id: u32) -> bool {
+        (1..=MAX_CALLER_ID).contains(&id) || self.live.contains_key(&id)
     }
     fn by_age(&self) -> Vec<(u32, u32)> {
         let mut all: Vec<(u64, u32, u32)> = self
@@ -281,6 +318,12 @@ pub fn run(ops: &[Op]) {
                 let fallible = matches!(op, Op::TryInsert(..));
                 let exists = m.live.contains_key(&id);
                 let result = reg.try_insert(id, val(v));
+                if !m.insertable(id) {
+                    let refused = result.expect_err("an invalid id was accepted");
+                    assert_eq!(refused.error(), Error::InvalidId, "{}", ctx());
+                    assert_eq!(read(&refused.into_value()), v, "{}", ctx());
+                    continue;
+                }
                 let result = if fallible {
                     result
                 } else {
@@ -324,22 +367,60 @@ pub fn run(ops: &[Op]) {
                 let got = reg.remove(id).map(|v| read(&v));
                 assert_eq!(got, m.forget(id), "{}", ctx());
             }
-            Op::Take(t) => {
+            Op::Take(t) | Op::TakeWhileShared(t) => {
                 let id = m.pick(t);
+                let clone = match op {
+                    Op::TakeWhileShared(_) => reg.get(id),
+                    _ => None,
+                };
                 let got = reg.take(Key::<u32>::from_raw(id));
-                match m.forget(id) {
-                    Some(v) => assert_eq!(got, Ok(v), "{}", ctx()),
-                    None => assert_eq!(got, Err(Error::NotFound), "{}", ctx()),
+                let expected = if !m.live.contains_key(&id) {
+                    Err(Error::NotFound)
+                } else if !m.children(id).is_empty() {
+                    Err(Error::HasChildren)
+                } else {
+                    Ok((m.forget(id).unwrap(), clone.is_none()))
+                };
+                let got = got.map(|t| (t.is_owned(), read_taken(t)));
+                assert_eq!(got.map(|(owned, v)| (v, owned)), expected, "{}", ctx());
+            }
+            Op::RegisterChild(t, v) => {
+                let parent = m.pick(t);
+                match reg.try_register_child(parent, val(v)) {
+                    Ok(key) => {
+                        assert!(m.live.contains_key(&parent) && m.room(), "{}", ctx());
+                        let id = key.into_raw();
+                        assert!(!m.live.contains_key(&id), "{}: issued a live id", ctx());
+                        m.add(id, v);
+                        m.parent.insert(id, parent);
+                        assert_eq!(reg.parent(key).map(Key::into_raw), Some(parent));
+                    }
+                    Err(refused) => {
+                        if !m.live.contains_key(&parent) {
+                            assert_eq!(refused.error(), Error::NotFound, "{}", ctx());
+                        } else {
+                            assert!(!m.room(), "{}: refused with room", ctx());
+                            m.rejected += 1;
+                        }
+                        assert_eq!(read(&refused.into_value()), v, "{}", ctx());
+                    }
                 }
             }
-            Op::TakeWhileShared(t) => {
+            Op::TakeTree(t) => {
                 let id = m.pick(t);
-                let clone = reg.get(id);
-                let got = reg.take(id);
+                let got = reg.take_tree(id).map(|all| {
+                    let all = all.into_iter();
+                    all.map(|(k, t)| (k.into_raw(), read_taken(t)))
+                        .collect::<Vec<_>>()
+                });
                 if m.live.contains_key(&id) {
-                    assert_eq!(got, Err(Error::Shared), "{}", ctx());
-                    drop(clone);
-                    assert!(reg.contains(id), "{}: a shared take lost the entry", ctx());
+                    let mut order = Vec::new();
+                    m.subtree(id, &mut order);
+                    let expected: Vec<(u32, u32)> = order
+                        .into_iter()
+                        .map(|i| (i, m.forget(i).unwrap()))
+                        .collect();
+                    assert_eq!(got, Ok(expected), "{}", ctx());
                 } else {
                     assert_eq!(got, Err(Error::NotFound), "{}", ctx());
                 }
@@ -354,7 +435,7 @@ pub fn run(ops: &[Op]) {
             }
             Op::DrainWith => {
                 let mut got = Vec::new();
-                let n = reg.drain_with(|k, v| got.push((k.into_raw(), read(&v))));
+                let n = reg.drain_with(|k, v| got.push((k.into_raw(), read_taken(v))));
                 let expected = m.drain_all();
                 assert_eq!(n, expected.len(), "{}", ctx());
                 assert_eq!(got, expected, "{}", ctx());
@@ -379,7 +460,10 @@ pub fn run(ops: &[Op]) {
             }
             Op::SetLimit(limit) => {
                 let limit = limit.map(usize::from);
-                reg.set_limit(limit);
+                match limit {
+                    Some(limit) => reg.set_limit(limit).unwrap(),
+                    None => reg.lift_limit(),
+                }
                 m.limit = limit;
                 assert_eq!(reg.limit(), limit, "{}", ctx());
             }
@@ -411,6 +495,7 @@ pub fn run(ops: &[Op]) {
         assert_eq!(reg.len(), m.live.len(), "{}: len", ctx());
         assert_eq!(reg.is_empty(), m.live.is_empty(), "{}", ctx());
         let s = reg.stats();
+        assert_eq!(s.live, (s.registered - s.removed) as usize, "{}", ctx());
         assert_eq!(
             (s.live, s.registered, s.removed, s.rejected, s.clock),
             (m.live.len(), m.registered, m.removed, m.rejected, m.clock),
@@ -422,7 +507,6 @@ pub fn run(ops: &[Op]) {
     // Dropping the kept guards removes exactly their entries.
     let mut guarded: Vec<u32> = guards.iter().map(|g| g.key().into_raw()).collect();
     guarded.sort_unstable();
-    guarded.dedup(); // a wrapped generation can give two guards one id
     let still: usize = guarded.iter().filter(|id| m.live.contains_key(id)).count();
     let before = reg.len();
     guards.clear();
