@@ -568,8 +568,31 @@ fn a_provider_the_registry_refused_still_works_and_shuts_down() -> R {
     let done = span(&mut s, tracer, "done", Parent::NewRoot)?;
     let _forgotten = span(&mut s, tracer, "forgotten", Parent::Span(done))?;
     s.end_span(done)?;
+    // Its meters work too, and are flushed.
+    let meter = s.meter(provider, "m")??;
+    let m = s.api.wrr_otel_metrics().clone();
+    let options = InstrumentOptions {
+        description: String::new(),
+        unit: String::new(),
+        number_type: NumberType::U64,
+    };
+    let counter = m
+        .meter()
+        .call_counter(&mut s.store, meter, "c", &options)??;
+    m.counter()
+        .call_add(&mut s.store, counter, Number::U64(5), &[])??;
+    s.api
+        .wrr_otel_provider()
+        .provider()
+        .call_force_flush(&mut s.store, provider)??;
+    let flushed = s.take_telemetry();
+    let MetricData::U64Sum(sum) = &flushed.metrics[0].scope_metrics[0].metrics[0].data else {
+        panic!("a u64 sum")
+    };
+    assert_eq!(sum.data_points[0].value, MetricNumber::U64(5));
     assert_eq!(s.shutdown(provider)?, Ok(()));
-    let spans = s.take_telemetry().spans;
+    let mut spans = flushed.spans;
+    spans.extend(s.take_telemetry().spans);
     let got: Vec<(&str, bool)> = spans
         .iter()
         .map(|d| (d.name.as_str(), matches!(d.status, Status::Error(_))))

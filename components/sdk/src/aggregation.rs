@@ -30,6 +30,8 @@ pub(crate) enum Kind {
 
 /// A meter's data: its scope and its instruments.
 pub(crate) struct MeterState {
+    /// The provider's id (see `store::ProviderShared`).
+    pub(crate) provider: u64,
     scope: InstrumentationScope,
     instruments: Vec<Instrument>,
 }
@@ -61,8 +63,9 @@ struct Series {
 }
 
 impl MeterState {
-    pub(crate) fn new(scope: InstrumentationScope) -> Self {
+    pub(crate) fn new(provider: u64, scope: InstrumentationScope) -> Self {
         MeterState {
+            provider,
             scope,
             instruments: Vec::new(),
         }

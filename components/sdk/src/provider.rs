@@ -134,7 +134,10 @@ impl GuestProvider for ProviderImpl {
         self.refuse_after_shutdown()?;
         let entry = store::register(
             &self.provider,
-            Node::Meter(MeterState::new(convert::scope(&scope))),
+            Node::Meter(MeterState::new(
+                self.provider.shared.id,
+                convert::scope(&scope),
+            )),
         )
         .map_err(|_| OtelError::LimitReached(store::limit()))?;
         // The meter lives until the provider's shutdown, whatever becomes of
@@ -144,10 +147,11 @@ impl GuestProvider for ProviderImpl {
 
     fn force_flush(&self) -> Result<(), OtelError> {
         self.refuse_after_shutdown()?;
-        let Some(root) = self.provider.key else {
-            return Ok(());
+        let keys = match self.provider.key {
+            Some(root) => store::children(root),
+            None => store::roots_of(self.provider.shared.id),
         };
-        let meters: Vec<_> = store::children(root)
+        let meters: Vec<_> = keys
             .into_iter()
             .filter_map(|key| store::NODES.get(key))
             .collect();

@@ -23,12 +23,13 @@ impl SpanImpl {
     /// Runs `f` on the span's data; `None` once it ended (shutdown may end it
     /// behind the caller's back: later calls are then no-ops).
     pub(crate) fn with<R>(&self, f: impl FnOnce(&mut SpanState) -> R) -> Option<R> {
-        let node = self.entry.as_ref()?.get()?;
-        let mut node = crate::lock::lock(&node);
-        match &mut *node {
-            Node::Span(state) => Some(f(state)),
-            _ => None,
-        }
+        self.entry
+            .as_ref()?
+            .with(|node| match node {
+                Node::Span(state) => Some(f(state)),
+                _ => None,
+            })
+            .flatten()
     }
 
     /// Takes the span's data out, exactly once.

@@ -118,24 +118,34 @@ pub(crate) fn take_tree(root: Key<Node>) -> Vec<Node> {
         .collect()
 }
 
-/// Takes every root span of `provider` (the spans of a provider the registry
-/// refused), each exactly once.
-pub(crate) fn take_orphans(provider: u64) -> Vec<Node> {
+/// The root entries (spans and meters) of `provider`: those of a provider
+/// the registry refused, which could not be registered under it.
+pub(crate) fn roots_of(provider: u64) -> Vec<Key<Node>> {
     let mut keys = Vec::new();
     NODES.for_each(|key, node| {
-        if let Node::Span(span) = &*crate::lock::lock(node) {
-            if span.origin.provider == provider && NODES.parent(key).is_none() {
-                keys.push(key);
-            }
+        let owner = match &*crate::lock::lock(node) {
+            Node::Span(span) => Some(span.origin.provider),
+            Node::Meter(meter) => Some(meter.provider),
+            Node::Provider => None,
+        };
+        if owner == Some(provider) && NODES.parent(key).is_none() {
+            keys.push(key);
         }
     });
-    keys.into_iter()
+    keys
+}
+
+/// Takes every root entry of `provider` (see [`roots_of`]), each exactly
+/// once.
+pub(crate) fn take_orphans(provider: u64) -> Vec<Node> {
+    roots_of(provider)
+        .into_iter()
         .filter_map(|key| NODES.take(key).ok())
         .map(into_node)
         .collect()
 }
 
-/// The meters under a provider.
+/// The entries under a provider: its meters and its open spans.
 pub(crate) fn children(parent: Key<Node>) -> Vec<Key<Node>> {
     NODES.children(parent)
 }

@@ -59,8 +59,8 @@ impl Guest for Component {
     type PlainSpan = floor::PlainSpanImpl;
 
     fn set_limit(max: u32) {
-        // Refused only above the registry's maximum: then it stays as it was.
-        let _ = NODES.set_limit(max as usize);
+        // A limit above what the registry can hold means "as many as it can".
+        let _ = NODES.set_limit((max as usize).min(wit_resource_registry::MAX_ISSUED));
     }
 
     fn stats() -> RegistryStats {
