@@ -227,7 +227,16 @@ fn shutdown_ends_each_forgotten_span_once_then_refuses() -> R {
     let forgotten = span(&mut s, tracer, "forgotten", Parent::Span(done))?;
     s.end_span(done)?;
     assert_eq!(s.shutdown(provider)?, Ok(()));
-    let spans = s.take_telemetry().spans;
+    let got = s.take_telemetry();
+    // on-start reported each span once, with the context it ended with.
+    let started: Vec<&str> = got.started.iter().map(|c| c.span_id.as_str()).collect();
+    let ended: Vec<&str> = got
+        .spans
+        .iter()
+        .map(|d| d.span_context.span_id.as_str())
+        .collect();
+    assert_eq!(started, ended);
+    let spans = got.spans;
     let names: Vec<&str> = spans.iter().map(|d| d.name.as_str()).collect();
     assert_eq!(names, ["done", "forgotten"]);
     let Status::Error(message) = &spans[1].status else {
