@@ -3,7 +3,9 @@
 
 use wasmtime::component::ResourceAny;
 
-use crate::bindings::sdk::exports::wrr::otel::metrics::Temporality;
+use crate::bindings::sdk::exports::wrr::otel::metrics::{
+    InstrumentOptions, NumberType, Temporality,
+};
 use crate::bindings::sdk::exports::wrr::otel::provider::ProviderConfig;
 use crate::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Parent, SpanKind, SpanOptions};
 use crate::bindings::sdk::exports::wrr::otel::types::{InstrumentationScope, KeyValue, Value};
@@ -16,6 +18,15 @@ pub fn scope(name: &str) -> InstrumentationScope {
         version: None,
         schema_url: None,
         attributes: Vec::new(),
+    }
+}
+
+/// Options of an instrument of `number_type`, with no description or unit.
+pub fn options(number_type: NumberType) -> InstrumentOptions {
+    InstrumentOptions {
+        description: String::new(),
+        unit: String::new(),
+        number_type,
     }
 }
 

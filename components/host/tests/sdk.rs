@@ -3,14 +3,12 @@
 //! logs, metrics, traps, re-entrancy and memory.
 
 use telemetry_host::bindings::sdk::exports::wrr::otel::logs::{LogContext, LogRecord};
-use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::{
-    InstrumentOptions, Number, NumberType, Temporality,
-};
+use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::{Number, NumberType, Temporality};
 use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Parent};
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
 use telemetry_host::bindings::sdk::wasi::otel::metrics::{MetricData, MetricNumber};
 use telemetry_host::bindings::sdk::wasi::otel::tracing::{SpanData, Status};
-use telemetry_host::sdk_calls::text;
+use telemetry_host::sdk_calls::{options, text};
 use telemetry_host::server::ServerSpan;
 use telemetry_host::{Build, SdkSession};
 use wasmtime::component::ResourceAny;
@@ -158,11 +156,6 @@ fn invalid_arguments_are_wit_errors() -> R {
     let (mut s, provider, _) = session(Build::Registry)?;
     let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
-    let options = |number_type| InstrumentOptions {
-        description: String::new(),
-        unit: String::new(),
-        number_type,
-    };
     let counter = m
         .meter()
         .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
@@ -362,11 +355,6 @@ fn every_instrument_kind_and_delta_temporality() -> R {
     let p = s.api.wrr_otel_provider().clone();
     let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
-    let options = |number_type| InstrumentOptions {
-        description: "d".into(),
-        unit: "1".into(),
-        number_type,
-    };
     let up_down = m.meter().call_up_down_counter(
         &mut s.store,
         meter,
@@ -455,14 +443,9 @@ fn an_instrument_refuses_attribute_sets_past_its_cardinality_limit() -> R {
     let (mut s, provider, _) = session(Build::Registry)?;
     let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
-    let options = InstrumentOptions {
-        description: String::new(),
-        unit: String::new(),
-        number_type: NumberType::U64,
-    };
     let counter = m
         .meter()
-        .call_counter(&mut s.store, meter, "c", &options)??;
+        .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
     for i in 0..2_000 {
         m.counter().call_add(
             &mut s.store,
@@ -580,14 +563,9 @@ fn a_provider_the_registry_refused_still_works_and_shuts_down() -> R {
     // Its meters work too, and are flushed.
     let meter = s.meter(provider, "m")??;
     let m = s.api.wrr_otel_metrics().clone();
-    let options = InstrumentOptions {
-        description: String::new(),
-        unit: String::new(),
-        number_type: NumberType::U64,
-    };
     let counter = m
         .meter()
-        .call_counter(&mut s.store, meter, "c", &options)??;
+        .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
     m.counter()
         .call_add(&mut s.store, counter, Number::U64(5), &[])??;
     s.api
