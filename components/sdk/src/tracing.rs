@@ -42,6 +42,17 @@ impl TracerImpl {
         if self.provider.shared.is_shut_down() {
             return Err(OtelError::ShutDown);
         }
+        spans::start(&self.provider, self.state(name, parent, options))
+    }
+
+    /// A new span's data: ids, start time, options. `pub(crate)` for the
+    /// benchmark floor, which does this much and no more.
+    pub(crate) fn state(
+        &self,
+        name: String,
+        parent: Option<SpanContext>,
+        options: SpanOptions,
+    ) -> SpanState {
         // A child joins its parent's trace and inherits its flags; a root
         // starts a new, sampled trace.
         let (trace_id, trace_flags, trace_state, parent_id) = match parent {
@@ -74,7 +85,7 @@ impl TracerImpl {
         for link in &options.links {
             state.add_link(link);
         }
-        spans::start(&self.provider, state)
+        state
     }
 }
 

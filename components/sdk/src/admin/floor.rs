@@ -1,29 +1,41 @@
-//! The benchmark floor: a span resource whose data lives inline in the
-//! implementation struct, with no registry. What wit-bindgen alone costs.
+//! The benchmark floor: a span resource whose data (made exactly as the
+//! tracer makes it: random ids, start time) lives inline in the
+//! implementation struct, with no registry. What the SDK costs without it.
 
 use std::cell::RefCell;
 
 use crate::exports::wrr::otel::admin::{GuestPlainSpan, PlainSpan};
+use crate::exports::wrr::otel::types::Value;
+use crate::span_state::SpanState;
 
 /// The implementation of `plain-span`.
 pub(crate) struct PlainSpanImpl {
-    attributes: RefCell<Vec<(String, String)>>,
+    state: RefCell<SpanState>,
 }
 
 impl GuestPlainSpan for PlainSpanImpl {
-    fn new(_name: String) -> Self {
+    fn new(name: String) -> Self {
+        let state = super::new_state(name);
+        // Current while open, as a registered span is.
+        state.started();
         PlainSpanImpl {
-            attributes: RefCell::new(Vec::new()),
+            state: RefCell::new(state),
         }
     }
 
     fn set_attribute(&self, key: String, value: String) {
-        self.attributes.borrow_mut().push((key, value));
+        self.state
+            .borrow_mut()
+            .set_attribute(key, Value::String(value));
     }
 
     fn finish(this: PlainSpan) -> u64 {
         let span: PlainSpanImpl = this.into_inner();
-        span.attributes.into_inner().len() as u64
+        let state = span.state.into_inner();
+        let id = state.context.span_id;
+        // The admin provider is silent: ending reports nothing, as in churn.
+        state.end(None);
+        id
     }
 }
 

@@ -13,6 +13,7 @@ use crate::exports::wrr::otel::provider::ProviderConfig;
 use crate::exports::wrr::otel::tracing::{Span, SpanKind, SpanOptions};
 use crate::exports::wrr::otel::types::Value;
 use crate::provider::ProviderImpl;
+use crate::span_state::SpanState;
 use crate::store::NODES;
 use crate::tracing::TracerImpl;
 use crate::wasi::otel::types::InstrumentationScope;
@@ -43,16 +44,25 @@ thread_local! {
     static HELD: RefCell<Vec<Span>> = const { RefCell::new(Vec::new()) };
 }
 
-fn start(name: &str) -> Option<Span> {
-    let options = SpanOptions {
+fn options() -> SpanOptions {
+    SpanOptions {
         kind: SpanKind::Internal,
         attributes: Vec::new(),
         links: Vec::new(),
         start_time: None,
-    };
+    }
+}
+
+/// A span of the admin tracer, registered like any other.
+fn start(name: &str) -> Option<Span> {
     TRACER
-        .with(|t| t.start(name.to_string(), None, options))
+        .with(|t| t.start(name.to_string(), None, options()))
         .ok()
+}
+
+/// A span's data made by the admin tracer, not registered (the floor).
+fn new_state(name: String) -> SpanState {
+    TRACER.with(|t| t.state(name, None, options()))
 }
 
 impl Guest for Component {
