@@ -14,7 +14,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::key::{encode, encode_wide, Id, LIVE_PER_SHARD, QUARANTINE, SLOTS_PER_SHARD};
+use crate::key::{
+    encode, encode_wide, next_generation, Id, FIRST_GENERATION, LIVE_PER_SHARD, QUARANTINE,
+    SLOTS_PER_SHARD,
+};
 use crate::tree::{Loc, Tree};
 
 /// A live entry: the value and the logical time it was registered.
@@ -192,7 +195,7 @@ impl<T> Shard<T> {
         }
         if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             self.slots.push(Slot {
-                generation: 0,
+                generation: FIRST_GENERATION,
                 state: State::Vacant(0),
             });
             return Some(self.slots.len() as u32 - 1);
@@ -286,7 +289,7 @@ impl<T> Shard<T> {
                 return None;
             }
         };
-        slot.generation = slot.generation.wrapping_add(1);
+        slot.generation = next_generation(slot.generation);
         match self.tail {
             0 => self.head = index + 1,
             tail => self.slots[tail as usize - 1].state = State::Vacant(index + 1),
@@ -420,21 +423,21 @@ mod tests {
         let k = register(&mut s, 1);
         let wide = s.wide_key_of(0, Loc::Slot(0)).unwrap();
         assert_eq!(s.find(decode_wide(wide)), Ok(Loc::Slot(0)));
-        // Far along: the generation a slot reaches after many reuses.
-        s.slots[0].generation = WIDE_TAGS - 1;
+        // Far along: the generations a slot reaches after many reuses.
+        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS - 1;
         assert_eq!(s.find(decode_wide(wide)), Err(Miss { stale: true }));
-        s.slots[0].generation = WIDE_TAGS;
+        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS;
         assert_eq!(
             s.find(decode_wide(wide)),
             Ok(Loc::Slot(0)),
             "wraps at WIDE_TAGS"
         );
-        s.slots[0].generation = NARROW_TAGS;
-        assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "wraps at NARROW_TAGS");
+        s.slots[0].generation = FIRST_GENERATION + NARROW_TAGS + 1;
+        assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "the u32 tag wraps");
         let exact = Id::Slot {
             shard: 0,
             index: 0,
-            check: Check::Exact(0),
+            check: Check::Exact(FIRST_GENERATION),
         };
         assert!(s.find(exact).is_err(), "a guard's generation never wraps");
     }
