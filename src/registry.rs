@@ -342,7 +342,7 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
-        shard.entry(loc).map(|entry| Arc::clone(&entry.value))
+        shard.value(loc).map(Arc::clone)
     }
 
     /// Whether `id` names a live entry. Not counted in the lookup stats.

@@ -26,16 +26,16 @@ pub(crate) struct Entry<T> {
     pub(crate) born: u64,
 }
 
-enum State<T> {
-    Occupied(Entry<T>),
-    /// Vacant, with the next queued slot's index plus one (`0` ends the queue).
-    Vacant(u32),
-}
-
+/// 24 bytes: the value's pointer doubles as the occupied flag, and one word
+/// holds the birth time while occupied and the queue link while vacant.
 struct Slot<T> {
     /// Moves on each time the slot is vacated; never wraps in practice.
     generation: u64,
-    state: State<T>,
+    /// `Some` while the slot is occupied.
+    value: Option<Arc<Mutex<T>>>,
+    /// Occupied: the entry's birth tick. Vacant: the next queued slot's
+    /// index plus one (`0` ends the queue).
+    link: u64,
 }
 
 /// Why an id found nothing: `stale` when it names an existing slot at another
@@ -92,12 +92,10 @@ impl<T> Shard<T> {
     pub(crate) fn find(&self, id: Id) -> Result<Loc, Miss> {
         match id {
             Id::Slot { index, check, .. } => match self.slots.get(index) {
-                Some(slot) => match slot.state {
-                    State::Occupied(_) if check.matches(slot.generation) => {
-                        Ok(Loc::Slot(index as u32))
-                    }
-                    _ => Err(Miss { stale: true }),
-                },
+                Some(slot) if slot.value.is_some() && check.matches(slot.generation) => {
+                    Ok(Loc::Slot(index as u32))
+                }
+                Some(_) => Err(Miss { stale: true }),
                 None => Err(Miss { stale: false }),
             },
             Id::Caller(raw) => match &self.named {
@@ -129,26 +127,13 @@ impl<T> Shard<T> {
         }
     }
 
-    /// The live entry at `loc`; `None` only if `loc` is not live, which
-    /// callers rule out by finding it first under the same lock.
+    /// The value of the live entry at `loc`; `None` only if `loc` is not
+    /// live, which callers rule out by finding it first under the same lock.
     #[inline]
-    pub(crate) fn entry(&self, loc: Loc) -> Option<&Entry<T>> {
+    pub(crate) fn value(&self, loc: Loc) -> Option<&Arc<Mutex<T>>> {
         match loc {
-            Loc::Slot(index) => match &self.slots.get(index as usize)?.state {
-                State::Occupied(entry) => Some(entry),
-                State::Vacant(_) => None,
-            },
-            Loc::Caller(raw) => self.named.as_ref()?.get(&raw),
-        }
-    }
-
-    fn entry_mut(&mut self, loc: Loc) -> Option<&mut Entry<T>> {
-        match loc {
-            Loc::Slot(index) => match &mut self.slots.get_mut(index as usize)?.state {
-                State::Occupied(entry) => Some(entry),
-                State::Vacant(_) => None,
-            },
-            Loc::Caller(raw) => self.named.as_mut()?.get_mut(&raw),
+            Loc::Slot(index) => self.slots.get(index as usize)?.value.as_ref(),
+            Loc::Caller(raw) => self.named.as_ref()?.get(&raw).map(|e| &e.value),
         }
     }
 
@@ -178,8 +163,11 @@ impl<T> Shard<T> {
     /// Replaces the value at a live `loc`, keeping the entry's identity and
     /// age; returns the old value.
     pub(crate) fn replace(&mut self, loc: Loc, value: Arc<Mutex<T>>) -> Option<Arc<Mutex<T>>> {
-        let entry = self.entry_mut(loc)?;
-        Some(std::mem::replace(&mut entry.value, value))
+        let old = match loc {
+            Loc::Slot(index) => self.slots.get_mut(index as usize)?.value.as_mut()?,
+            Loc::Caller(raw) => &mut self.named.as_mut()?.get_mut(&raw)?.value,
+        };
+        Some(std::mem::replace(old, value))
     }
 
     // ----- adding ----------------------------------------------------------
@@ -196,7 +184,8 @@ impl<T> Shard<T> {
         if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             self.slots.push(Slot {
                 generation: FIRST_GENERATION,
-                state: State::Vacant(0),
+                value: None,
+                link: 0,
             });
             return Some(self.slots.len() as u32 - 1);
         }
@@ -214,17 +203,16 @@ impl<T> Shard<T> {
     /// Fills a slot from [`claim`](Self::claim); returns its generation.
     #[inline]
     pub(crate) fn fill(&mut self, index: u32, entry: Entry<T>) -> u64 {
-        if self.head == index + 1 {
-            if let State::Vacant(next) = self.slots[index as usize].state {
-                self.head = next;
-                if next == 0 {
-                    self.tail = 0;
-                }
-                self.queued -= 1;
-            }
-        }
         let slot = &mut self.slots[index as usize];
-        slot.state = State::Occupied(entry);
+        if self.head == index + 1 {
+            self.head = slot.link as u32;
+            if self.head == 0 {
+                self.tail = 0;
+            }
+            self.queued -= 1;
+        }
+        slot.value = Some(entry.value);
+        slot.link = entry.born;
         self.counters.registered += 1;
         slot.generation
     }
@@ -282,17 +270,15 @@ impl<T> Shard<T> {
     #[inline]
     fn vacate(&mut self, index: u32) -> Option<Entry<T>> {
         let slot = self.slots.get_mut(index as usize)?;
-        let entry = match std::mem::replace(&mut slot.state, State::Vacant(0)) {
-            State::Occupied(entry) => entry,
-            vacant => {
-                slot.state = vacant;
-                return None;
-            }
+        let value = slot.value.take()?;
+        let entry = Entry {
+            value,
+            born: std::mem::replace(&mut slot.link, 0),
         };
         slot.generation = next_generation(slot.generation);
         match self.tail {
             0 => self.head = index + 1,
-            tail => self.slots[tail as usize - 1].state = State::Vacant(index + 1),
+            tail => self.slots[tail as usize - 1].link = u64::from(index) + 1,
         }
         self.tail = index + 1;
         self.queued += 1;
@@ -303,7 +289,7 @@ impl<T> Shard<T> {
     pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
         let before = out.len();
         for index in 0..self.slots.len() as u32 {
-            if let State::Occupied(_) = self.slots[index as usize].state {
+            if self.slots[index as usize].value.is_some() {
                 let raw = self.key_of(shard, Loc::Slot(index));
                 if let Some(entry) = self.vacate(index) {
                     out.push((raw, entry));
@@ -325,16 +311,16 @@ impl<T> Shard<T> {
         self.slots.len() - self.queued
     }
 
-    /// Calls `f` with every live entry and its `u32` id.
-    pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Entry<T>)) {
+    /// Calls `f` with every live entry's `u32` id, value and birth tick.
+    pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Arc<Mutex<T>>, u64)) {
         for (index, slot) in self.slots.iter().enumerate() {
-            if let State::Occupied(entry) = &slot.state {
-                f(encode(shard, index, slot.generation), entry);
+            if let Some(value) = &slot.value {
+                f(encode(shard, index, slot.generation), value, slot.link);
             }
         }
         if let Some(named) = &self.named {
             for (&raw, entry) in named {
-                f(raw, entry);
+                f(raw, &entry.value, entry.born);
             }
         }
     }
@@ -360,7 +346,7 @@ mod tests {
 
     fn value(s: &Shard<u32>, raw: u32) -> Option<u32> {
         let loc = s.find(decode(raw)).ok()?;
-        Some(*s.entry(loc)?.value.lock().unwrap())
+        Some(*s.value(loc)?.lock().unwrap())
     }
 
     fn remove(s: &mut Shard<u32>, raw: u32) -> Option<u32> {
