@@ -107,8 +107,8 @@ impl<T> ResourceRegistry<T> {
         for (index, shard) in shards.iter_mut().enumerate() {
             shard.drain_into(index, &mut out);
         }
-        drop(shards);
         self.counts.release(out.len());
+        drop(shards);
         out.sort_unstable_by_key(|(_, entry)| entry.born);
         out.into_iter()
             .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
@@ -192,9 +192,11 @@ impl<T> ResourceRegistry<T> {
                 Err(_) => None,
             };
             let taken = same.and_then(|loc| shard.remove_at(loc));
+            if taken.is_some() {
+                self.counts.release(1);
+            }
             drop(shard);
             if let Some(entry) = taken {
-                self.counts.release(1);
                 removed += 1;
                 drop(entry); // after the lock: `T`'s Drop may call back in
             }

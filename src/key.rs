@@ -55,8 +55,8 @@ pub(crate) const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
 /// How many times a slot can be vacated and reused before a stale
 /// [`WideKey`] to it resolves again: `4095 * (2^32 - 1)`, over 17 trillion
 /// (generations run through `2^44 - 2^12` values, one in 4096 skipped). Since
-/// every reuse of a slot is at least 1,025 registrations after the previous
-/// one (see [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
+/// two reuses of a slot are at least 1,025 registrations apart (see
+/// [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
 ///
 /// ```
 /// assert!(wit_resource_registry::WIDE_KEY_REUSES > 1u64 << 32);
@@ -264,12 +264,14 @@ pub struct Key<T> {
 /// this many later registrations into the same registry, under any pattern of
 /// use: `1 + 4094 * 1025` = 4,196,351, more than `2^22`.
 ///
-/// Why: a key carries its slot's generation modulo 4095, so it comes back
-/// only after its slot has been reused 4095 times; and a vacated slot waits in
-/// a first-in first-out queue that is reused only while at least 1,024 other
-/// vacated slots wait behind it, so each reuse of a slot comes at least 1,025
-/// registrations after the previous one. The price is that a registry under
-/// churn keeps up to 1,025 vacant slots per shard it uses.
+/// Why: a key carries the low 12 bits of its slot's generation, which come
+/// back only after the slot has been reused 4095 times; and vacated slots wait
+/// in a first-in first-out queue whose head is reused only while at least
+/// 1,024 others wait behind it. Those 1,024 are all reused before the slot
+/// comes round again, so two reuses of a slot are at least 1,025 registrations
+/// apart; only the first reuse after a slot is created can come sooner (the
+/// `1 +`). The price is that a registry under churn keeps up to 1,025 vacant
+/// slots per shard it uses.
 ///
 /// ```
 /// assert!(wit_resource_registry::KEY_REISSUE_BOUND > 1 << 22);

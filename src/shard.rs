@@ -3,10 +3,12 @@
 //! registry's lock for that shard.
 //!
 //! Vacated slots wait in a first-in first-out queue, and the oldest is reused
-//! only while more than [`QUARANTINE`] wait: every reuse of a slot then comes
-//! at least `QUARANTINE + 1` registrations into this shard after the previous
-//! one, which is what stretches the 4095 tags of a `u32` key over more than
-//! `2^22` registrations ([`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND)).
+//! only while more than [`QUARANTINE`] wait. The ones waiting behind it are
+//! all reused before it comes round again, so two reuses of a slot are at
+//! least `QUARANTINE + 1` registrations into this shard apart (only the first
+//! reuse after a slot is created can come sooner), which is what stretches the
+//! 4095 tags of a `u32` key over more than `2^22` registrations
+//! ([`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND)).
 //!
 //! Nothing here runs user code or drops a user value: removed entries are
 //! returned so the registry can drop them after it has released the lock.
