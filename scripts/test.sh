@@ -11,8 +11,12 @@ echo "== crate: unit, integration and doc tests"
 cargo test --all-targets
 cargo test --doc
 
-echo "== components: the registry-backed and naive guests under wasmtime"
+echo "== components: the OpenTelemetry SDK component (alone and composed with the app) under wasmtime"
 cargo test -p telemetry-host
+otlp=$(mktemp)
+cargo run --quiet -p telemetry-host --example request -- --otlp "$otlp"
+grep -q '"resourceSpans"' "$otlp"
+rm -f "$otlp"
 cargo run --quiet -p telemetry-host --example request >/dev/null
 
 echo "== the main example"

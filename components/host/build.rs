@@ -1,20 +1,33 @@
-//! Builds the telemetry guest twice (registry-backed, and `--features naive`)
-//! for wasm32-unknown-unknown and turns each core module into a component.
+//! Builds the components the host runs, from `components/sdk` and
+//! `components/app`, for wasm32-unknown-unknown:
 //!
-//! The wasm build goes through `scripts/wasm-cargo.sh`, which uses rustup's
-//! wasm32 target when installed and Debian's rustc-web route otherwise, and
-//! fails with instructions when neither is there
-//! (`scripts/install-wasm-toolchain.sh` installs one).
+//! 1. copies the WIT of `wasi:clocks`, `wasi:io` and `wasi:random` 0.2.0 out
+//!    of the `wasi` crate (0.13.0+wasi-0.2.0, a build-dependency, so cargo has
+//!    downloaded it) into `components/sdk/wit/deps/` (the layout of
+//!    `wkg wit fetch`; git ignores those folders);
+//! 2. builds the SDK three times (release; with `test-hooks`; the naive,
+//!    handle-keyed negative control) and the demo app, and turns each core
+//!    module into a component with wit-component;
+//! 3. composes the app with the SDK, and with the naive SDK, with wac-graph:
+//!    the SDK's exports satisfy the app's imports, so every span handle the
+//!    app holds crosses a component-to-component boundary.
+//!
+//! The wasm build goes through `scripts/wasm-cargo.sh` (rustup's wasm32
+//! target, or Debian's rustc-web); it fails with instructions when neither is
+//! there (`scripts/install-wasm-toolchain.sh` installs one).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+/// The `wasi` crate release whose WIT we use, and the packages taken from it.
+const WASI_CRATE: &str = "wasi-0.13.0+wasi-0.2.0";
+const WASI_PACKAGES: [&str; 3] = ["clocks", "io", "random"];
+
 fn main() {
     let host = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let repo = host.join("../..").canonicalize().expect("repository root");
-    let guest = repo.join("components/guest");
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("set by cargo"));
-    // One target dir for both guest builds and every host profile, so the
+    // One target dir for every guest build and host profile, so that the
     // standard library (built from source on the Debian route) is built once.
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
@@ -22,9 +35,11 @@ fn main() {
         .join("guest");
 
     for path in [
-        "components/guest/src",
-        "components/guest/Cargo.toml",
-        "components/wit",
+        "components/sdk/src",
+        "components/sdk/Cargo.toml",
+        "components/sdk/wit",
+        "components/app/src",
+        "components/app/Cargo.toml",
         "src",
         "Cargo.toml",
         "scripts/wasm-cargo.sh",
@@ -32,38 +47,97 @@ fn main() {
         println!("cargo:rerun-if-changed={}", repo.join(path).display());
     }
 
-    for (name, features) in [("telemetry", None), ("naive", Some("naive"))] {
-        let module = build_guest(&repo, &guest, &target, features);
+    copy_wasi_wit(&repo.join("components/sdk/wit/deps"));
+
+    let sdk = repo.join("components/sdk");
+    let builds: [(&str, &Path, &str, &str); 4] = [
+        ("sdk", &sdk, "", "telemetry_sdk"),
+        ("sdk-testing", &sdk, "test-hooks", "telemetry_sdk"),
+        ("sdk-naive", &sdk, "naive", "telemetry_sdk"),
+        ("app", &repo.join("components/app"), "", "telemetry_app"),
+    ];
+    let mut components = std::collections::HashMap::new();
+    for (name, dir, features, artifact) in builds {
+        let module = build_guest(&repo, dir, &target, features, artifact);
         let component = componentize(&module)
-            .unwrap_or_else(|e| panic!("making a component of the {} guest: {:#}", name, e));
-        std::fs::write(out.join(format!("{}.component.wasm", name)), component)
+            .unwrap_or_else(|e| panic!("making a component of the {} module: {:#}", name, e));
+        std::fs::write(out.join(format!("{}.component.wasm", name)), &component)
             .expect("write component");
+        components.insert(name, component);
+    }
+    for (name, sdk) in [("service", "sdk"), ("service-naive", "sdk-naive")] {
+        let composed = compose(&components["app"], &components[sdk])
+            .unwrap_or_else(|e| panic!("composing the app with {}: {:#}", sdk, e));
+        std::fs::write(out.join(format!("{}.component.wasm", name)), composed)
+            .expect("write composed component");
     }
 }
 
-fn build_guest(repo: &Path, guest: &Path, target: &Path, features: Option<&str>) -> Vec<u8> {
+/// Copies `wit/deps/{clocks,io,random}` of the `wasi` crate to
+/// `deps/wasi-<name>-0.2.0`, from cargo's registry sources.
+fn copy_wasi_wit(deps: &Path) {
+    let source = find_wasi_wit().unwrap_or_else(|| {
+        panic!(
+            "the WIT of the `{}` crate was not found under $CARGO_HOME/registry/src; \
+             it is a build-dependency of telemetry-host, so `cargo fetch` downloads it",
+            WASI_CRATE
+        )
+    });
+    for package in WASI_PACKAGES {
+        let from = source.join(package);
+        let to = deps.join(format!("wasi-{}-0.2.0", package));
+        std::fs::create_dir_all(&to).expect("create wit/deps folder");
+        for entry in std::fs::read_dir(&from).expect("read the wasi crate's WIT") {
+            let path = entry.expect("directory entry").path();
+            if path.extension().is_some_and(|e| e == "wit") {
+                let name = path.file_name().expect("a file name");
+                let text = std::fs::read(&path).expect("read WIT");
+                // Rewrite only when different, so the guest is not rebuilt.
+                if std::fs::read(to.join(name)).ok().as_ref() != Some(&text) {
+                    std::fs::write(to.join(name), text).expect("write WIT");
+                }
+            }
+        }
+    }
+}
+
+fn find_wasi_wit() -> Option<PathBuf> {
+    let cargo_home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))?;
+    let registry = cargo_home.join("registry/src");
+    std::fs::read_dir(registry)
+        .ok()?
+        .filter_map(|index| index.ok())
+        .map(|index| index.path().join(WASI_CRATE).join("wit/deps"))
+        .find(|deps| deps.join("random").is_dir())
+}
+
+fn build_guest(repo: &Path, dir: &Path, target: &Path, features: &str, artifact: &str) -> Vec<u8> {
     let mut cmd = Command::new("bash");
     cmd.arg(repo.join("scripts/wasm-cargo.sh"))
         .arg("build")
         .arg("--release")
         .arg("--quiet")
         .arg("--manifest-path")
-        .arg(guest.join("Cargo.toml"))
+        .arg(dir.join("Cargo.toml"))
         .arg("--target-dir")
         .arg(target);
-    if let Some(features) = features {
+    if !features.is_empty() {
         cmd.arg("--features").arg(features);
     }
     let output = cmd.output().expect("run bash scripts/wasm-cargo.sh");
     if !output.status.success() {
         panic!(
-            "building the telemetry guest for wasm32-unknown-unknown failed.\n\
+            "building {} (features `{}`) for wasm32-unknown-unknown failed.\n\
              If no wasm toolchain is installed, run `bash scripts/install-wasm-toolchain.sh` \
              (or `rustup target add wasm32-unknown-unknown`).\n--- stderr ---\n{}",
+            dir.display(),
+            features,
             String::from_utf8_lossy(&output.stderr)
         );
     }
-    let wasm = target.join("wasm32-unknown-unknown/release/telemetry_guest.wasm");
+    let wasm = target.join(format!("wasm32-unknown-unknown/release/{}.wasm", artifact));
     std::fs::read(&wasm).unwrap_or_else(|e| panic!("reading {}: {}", wasm.display(), e))
 }
 
@@ -73,4 +147,16 @@ fn componentize(module: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
         .module(module)?
         .validate(true);
     Ok(encoder.encode()?)
+}
+
+/// The app with each of its imports of the SDK's API wired to the SDK's
+/// export of the same name; what neither provides stays an import.
+fn compose(app: &[u8], sdk: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let mut graph = wac_graph::CompositionGraph::new();
+    let app = wac_graph::types::Package::from_bytes("wrr:app", None, app, graph.types_mut())?;
+    let app = graph.register_package(app)?;
+    let sdk = wac_graph::types::Package::from_bytes("wrr:sdk", None, sdk, graph.types_mut())?;
+    let sdk = graph.register_package(sdk)?;
+    wac_graph::plug(&mut graph, vec![sdk], app)?;
+    Ok(graph.encode(wac_graph::EncodeOptions::default())?)
 }

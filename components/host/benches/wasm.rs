@@ -1,12 +1,13 @@
-//! Inside wasm, where it matters: the cost of a span lifecycle in the guest,
-//! and of a whole WIT round trip seen by the host.
+//! Inside wasm, where it matters: the cost of a span lifecycle in the SDK
+//! component, and of a whole WIT round trip seen by the host.
 //!
 //! * `lifecycle_in_guest`: one guest call loops N lifecycles (start a span,
 //!   set an attribute, end it): this crate's registry, the naive handle-keyed
-//!   `HashMap`, and the floor (the same span resource with its data inline and
-//!   no registry: what wit-bindgen alone costs).
+//!   `HashMap`, and the floor (a span resource with its data inline and no
+//!   registry: what wit-bindgen alone costs).
 //! * `round_trip`: the host calls start-span, set-attribute and end, against
-//!   the registry-backed and the naive guest.
+//!   the registry-backed and the naive SDK (each end is reported back to the
+//!   host through `wasi:otel`).
 //!
 //! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
 //! table and one `QUICK` line instead of running criterion.
@@ -14,15 +15,24 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
-use telemetry_host::{Guest, Session};
-use wasmtime::component::ResourceAny;
+use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::Temporality;
+use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::Parent;
+use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
+use telemetry_host::{Build, SdkSession};
+
+type Churn = fn(&mut SdkSession, u32) -> wasmtime::Result<u64>;
+
+fn churn(s: &mut SdkSession, n: u32) -> wasmtime::Result<u64> {
+    s.api.wrr_otel_admin().call_churn(&mut s.store, n)
+}
+
+fn churn_floor(s: &mut SdkSession, n: u32) -> wasmtime::Result<u64> {
+    s.api.wrr_otel_admin().call_churn_floor(&mut s.store, n)
+}
 
 /// Runs `iters` in-guest lifecycles in one call through `run`.
-fn in_guest(
-    guest: Guest,
-    run: fn(&mut Session, u32) -> wasmtime::Result<u64>,
-) -> impl FnMut(u64) -> Duration {
-    let mut session = Session::new(guest).expect("instantiate");
+fn in_guest(build: Build, run: Churn) -> impl FnMut(u64) -> Duration {
+    let mut session = SdkSession::new(build).expect("instantiate");
     move |iters| {
         let mut left = iters;
         let start = Instant::now();
@@ -36,25 +46,27 @@ fn in_guest(
 }
 
 /// `iters` host-driven round trips: start-span, set-attribute, end.
-fn round_trips(guest: Guest) -> impl FnMut(u64) -> Duration {
-    let mut s = Session::new(guest).expect("instantiate");
-    let tracer: ResourceAny = s.tracer("bench", "1").expect("tracer");
-    let exporter = s.exporter().expect("exporter");
+fn round_trips(build: Build) -> impl FnMut(u64) -> Duration {
+    let mut s = SdkSession::new(build).expect("instantiate");
+    let provider = s
+        .provider("bench", Temporality::Cumulative)
+        .expect("provider");
+    let tracer = s.tracer(provider, "bench").expect("tracer");
+    let method = Value::String("GET".into());
     move |iters| {
         let start = Instant::now();
-        for i in 0..iters {
+        for _ in 0..iters {
             let span = s
-                .start_span(tracer, "request", None)
+                .start_span(tracer, "request", Parent::NewRoot)
                 .expect("call")
                 .expect("room");
-            s.set_attribute(span, "http.method", "GET").expect("call");
+            s.set_attribute(span, "http.method", &method).expect("call");
             s.end_span(span).expect("call");
-            // Keep the exporter's buffer bounded, as a real host would.
-            if i % 1_024 == 1_023 {
-                s.force_flush(exporter).expect("flush");
-            }
         }
-        start.elapsed()
+        let elapsed = start.elapsed();
+        // The host forgets what it received, as an exporter would.
+        drop(s.take_telemetry());
+        elapsed
     }
 }
 
@@ -65,27 +77,27 @@ fn contenders() -> Vec<(&'static str, &'static str, Run)> {
         (
             "lifecycle_in_guest",
             "this-crate",
-            Box::new(in_guest(Guest::Registry, Session::churn)),
+            Box::new(in_guest(Build::Registry, churn)),
         ),
         (
             "lifecycle_in_guest",
             "naive-hashmap",
-            Box::new(in_guest(Guest::Naive, Session::churn)),
+            Box::new(in_guest(Build::Naive, churn)),
         ),
         (
             "lifecycle_in_guest",
             "floor-no-registry",
-            Box::new(in_guest(Guest::Registry, Session::churn_floor)),
+            Box::new(in_guest(Build::Registry, churn_floor)),
         ),
         (
             "round_trip",
             "this-crate",
-            Box::new(round_trips(Guest::Registry)),
+            Box::new(round_trips(Build::Registry)),
         ),
         (
             "round_trip",
             "naive-hashmap",
-            Box::new(round_trips(Guest::Naive)),
+            Box::new(round_trips(Build::Naive)),
         ),
     ]
 }

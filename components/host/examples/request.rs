@@ -1,184 +1,97 @@
-//! A realistic session against the telemetry component: one HTTP request
-//! handled with nested spans, logs, a counter and a histogram; one span the
-//! caller forgets; then shutdown. Prints what the exporter hands over.
+//! Runs the demo app composed with the OpenTelemetry SDK component: a few
+//! checkout requests (each inside a server span of the host), then the
+//! app's shutdown (which ends the span it forgot), and exports everything.
 //!
-//! Run with `cargo run -p telemetry-host --example request`.
+//! ```text
+//! cargo run -p telemetry-host --example request                  # a readable tree
+//! cargo run -p telemetry-host --example request -- --otlp out.jsonl
+//! cargo run -p telemetry-host --example request -- --endpoint http://localhost:4318
+//! cargo run -p telemetry-host --example request -- --components DIR
+//! ```
+//!
+//! `--otlp FILE` writes OTLP/JSON, one export request per line (what an
+//! OpenTelemetry collector's file receiver reads); `--endpoint URL` posts
+//! the same requests to an OTLP/HTTP receiver; `--naive` runs the negative
+//! control (the app composed with the handle-keyed SDK); `--components DIR`
+//! also writes the components (`sdk.wasm`, `app.wasm`, `service.wasm`) to
+//! DIR, for other hosts and tools.
 
-use std::collections::BTreeMap;
+use telemetry_host::otlp::{self, Export};
+use telemetry_host::{tree, Build, Service};
 
-use telemetry_host::{Batch, Guest, Session, Severity, SpanData, StatusCode};
-use wasmtime::component::ResourceAny;
+/// The requests the example sends: (user, items).
+const REQUESTS: [(&str, &[&str]); 2] = [
+    ("ada", &["book", "lamp", "chair"]),
+    ("grace", &["desk", "pen", "teapot"]),
+];
 
-type R<T = ()> = wasmtime::Result<T>;
-
-fn start(
-    s: &mut Session,
-    tracer: ResourceAny,
-    name: &str,
-    parent: Option<ResourceAny>,
-) -> R<ResourceAny> {
-    s.start_span(tracer, name, parent)?
-        .map_err(|e| wasmtime::format_err!("start {}: {:?}", name, e))
+struct Args {
+    otlp: Option<String>,
+    endpoint: Option<String>,
+    components: Option<String>,
+    build: Build,
 }
 
-fn log(s: &mut Session, severity: Severity, body: &str, span: ResourceAny) -> R {
-    let record = s
-        .log_record(severity, body)?
-        .map_err(|e| wasmtime::format_err!("log: {:?}", e))?;
-    s.log_span(record, span)?;
-    s.emit(record)?;
-    Ok(())
-}
-
-fn main() -> R {
-    let mut s = Session::new(Guest::Registry)?;
-    let exporter = s.exporter()?;
-    let tracer = s.tracer("shop-frontend", "1.4.2")?;
-    let meter = s.meter("http")?;
-    let requests = s
-        .counter(meter, "http.requests")?
-        .map_err(|e| wasmtime::format_err!("{:?}", e))?;
-    let latency = s
-        .histogram(meter, "http.latency_ms", &[5.0, 25.0, 100.0])?
-        .map_err(|e| wasmtime::format_err!("{:?}", e))?;
-
-    // GET /cart: auth, a database query with a cache miss, rendering.
-    let request = start(&mut s, tracer, "GET /cart", None)?;
-    s.set_attribute(request, "http.method", "GET")?;
-    s.add(requests, 1)?;
-    let auth = start(&mut s, tracer, "auth", Some(request))?;
-    log(&mut s, Severity::Debug, "token accepted", auth)?;
-    let db = start(&mut s, tracer, "db.query", Some(request))?;
-    s.set_attribute(db, "db.statement", "SELECT * FROM cart WHERE user = ?")?;
-    s.add_event(db, "cache miss")?;
-    let auth_data = s.end_span(auth)?; // ended while its sibling is still open
-    log(&mut s, Severity::Info, "3 items", db)?;
-    s.end_span(db)?;
-    let render = start(&mut s, tracer, "render", Some(request))?;
-    let _prefetch = start(&mut s, tracer, "prefetch recommendations", Some(render))?; // forgotten
-    s.end_span(render)?;
-    s.set_status(request, StatusCode::Ok, "")?;
-    s.end_span(request)?;
-    for ms in [3.0, 12.0, 40.0, 180.0] {
-        s.record(latency, ms)?;
-    }
-    let mid = s.kind_stats("spans")?;
-
-    let flushed = s.force_flush(exporter)?;
-    let at_shutdown = s.shutdown(exporter)?;
-    println!(
-        "auth ended first, as span {:#010x}, with its own data: {}",
-        auth_data.id, auth_data.name
-    );
-    println!("\n== force-flush");
-    print_batch(&flushed);
-    println!("\n== shutdown (what the caller never ended)");
-    print_batch(&at_shutdown);
-    println!("\n== stats");
-    let leaked: Vec<String> = mid.leaked.iter().map(|k| format!("{:#010x}", k)).collect();
-    println!(
-        "  spans live before shutdown: {} (leaked keys {})",
-        mid.live,
-        leaked.join(", ")
-    );
-    for k in s.stats()? {
-        println!(
-            "  {:<12} live {} high-water {} registered {} removed {} rejected {}",
-            k.kind, k.live, k.high_water, k.registered, k.removed, k.rejected
-        );
-    }
-
-    println!("\n== the same four interleaved spans through the naive, handle-keyed guest");
-    for guest in [Guest::Registry, Guest::Naive] {
-        let mut s = Session::new(guest)?;
-        let t = s.tracer("t", "1")?;
-        let spans: Vec<ResourceAny> = ["a", "b", "c", "d"]
-            .iter()
-            .map(|n| start(&mut s, t, n, None))
-            .collect::<R<_>>()?;
-        let got: Vec<String> = [2, 0, 3, 1]
-            .iter()
-            .map(|&i| {
-                s.end_span(spans[i]).map(|d| {
-                    if d.name.is_empty() {
-                        "?".into()
-                    } else {
-                        d.name
-                    }
-                })
-            })
-            .collect::<R<_>>()?;
-        println!("  {:?}: ended c, a, d, b -> got {}", guest, got.join(", "));
-    }
-    Ok(())
-}
-
-/// `StatusCode::Ok` -> `Ok`.
-fn short(value: &impl std::fmt::Debug) -> String {
-    let text = format!("{:?}", value);
-    text.rsplit("::").next().unwrap_or(&text).to_string()
-}
-
-fn print_batch(batch: &Batch) {
-    // Spans as a tree, children under parents, with logical durations.
-    let mut children: BTreeMap<Option<u32>, Vec<&SpanData>> = BTreeMap::new();
-    for span in &batch.spans {
-        let parent = span
-            .parent
-            .filter(|p| batch.spans.iter().any(|s| s.id == *p));
-        children.entry(parent).or_default().push(span);
-    }
-    fn walk(children: &BTreeMap<Option<u32>, Vec<&SpanData>>, parent: Option<u32>, depth: usize) {
-        let mut spans = children.get(&parent).cloned().unwrap_or_default();
-        spans.sort_by_key(|s| s.start);
-        for span in spans {
-            let attrs: Vec<String> = span
-                .attributes
-                .iter()
-                .map(|a| format!("{}={}", a.key, a.value))
-                .collect();
-            let events: Vec<&str> = span.events.iter().map(|e| e.name.as_str()).collect();
-            println!(
-                "  {}{} [{}] {} ticks{}{}",
-                "  ".repeat(depth),
-                span.name,
-                short(&span.status),
-                span.end - span.start,
-                if attrs.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {}", attrs.join(" "))
-                },
-                if events.is_empty() {
-                    String::new()
-                } else {
-                    format!(" events: {}", events.join(", "))
-                },
-            );
-            walk(children, Some(span.id), depth + 1);
+fn args() -> Result<Args, String> {
+    let mut args = Args {
+        otlp: None,
+        endpoint: None,
+        components: None,
+        build: Build::Registry,
+    };
+    let mut it = std::env::args().skip(1);
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--otlp" => args.otlp = Some(it.next().ok_or("--otlp needs a file")?),
+            "--endpoint" => args.endpoint = Some(it.next().ok_or("--endpoint needs a URL")?),
+            "--components" => {
+                args.components = Some(it.next().ok_or("--components needs a folder")?)
+            }
+            "--naive" => args.build = Build::Naive,
+            other => return Err(format!("unknown argument `{}`", other)),
         }
     }
-    walk(&children, None, 0);
-    for log in &batch.logs {
-        let span = log
-            .span
-            .map_or("-".to_string(), |id| format!("{:#010x}", id));
-        println!(
-            "  log {} \"{}\" (span {})",
-            short(&log.severity),
-            log.body,
-            span
-        );
+    Ok(args)
+}
+
+fn run(args: &Args) -> Result<Vec<Export>, Box<dyn std::error::Error>> {
+    let resource = otlp::service_resource("checkout");
+    let mut service = Service::new(args.build)?;
+    let mut requests = Vec::new();
+    for (user, items) in REQUESTS {
+        let response = service.request(user, items)?;
+        eprintln!("{} -> {} {}", user, response.status, response.body);
+        requests.extend(otlp::export_requests(&service.take_telemetry(), &resource));
     }
-    for m in &batch.metrics {
-        println!(
-            "  metric {}/{} {}: count {} sum {} buckets {:?}",
-            m.meter,
-            m.name,
-            short(&m.kind),
-            m.count,
-            m.sum,
-            m.buckets
-        );
+    service.shutdown()?;
+    requests.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+    Ok(requests)
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args = args()?;
+    if let Some(dir) = &args.components {
+        std::fs::create_dir_all(dir)?;
+        for (name, bytes) in [
+            ("sdk.wasm", telemetry_host::SDK_COMPONENT),
+            ("app.wasm", telemetry_host::APP_COMPONENT),
+            ("service.wasm", telemetry_host::SERVICE_COMPONENT),
+        ] {
+            std::fs::write(std::path::Path::new(dir).join(name), bytes)?;
+            eprintln!("{}/{}: {} bytes", dir, name, bytes.len());
+        }
     }
+    let requests = run(&args)?;
+    if let Some(path) = &args.otlp {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        otlp::write_lines(&mut file, &requests)?;
+        eprintln!("wrote {} export requests to {}", requests.len(), path);
+    } else {
+        print!("{}", tree::render(&requests));
+    }
+    if let Some(endpoint) = &args.endpoint {
+        otlp::http::send(endpoint, &requests)?;
+        eprintln!("sent {} export requests to {}", requests.len(), endpoint);
+    }
+    Ok(())
 }

@@ -1,0 +1,355 @@
+//! The demo app composed with the SDK component, end to end: requests in,
+//! OTLP/JSON out, parsed back with `opentelemetry-proto`.
+
+mod common;
+
+use common::{attr, check, logs, metrics, run, spans, text, REQUESTS};
+use opentelemetry_proto::tonic::common::v1::any_value::Value;
+use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point, AggregationTemporality};
+use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
+use telemetry_host::otlp;
+use telemetry_host::{Build, Service};
+
+type R<T = ()> = wasmtime::Result<T>;
+
+#[test]
+fn every_span_once_under_its_request_with_its_parent_in_the_output() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    assert_eq!(check(&run, &REQUESTS), Ok(()));
+    // Three levels under the host's span, and the out-of-order end: `price`
+    // ended before its child `tax` did.
+    let spans = spans(&run.exports);
+    for tax in spans.iter().filter(|s| s.name == "tax") {
+        let price = spans
+            .iter()
+            .find(|s| s.span_id == tax.parent_span_id)
+            .unwrap();
+        assert!(price.end_time_unix_nano <= tax.end_time_unix_nano);
+        assert!(price.start_time_unix_nano <= tax.start_time_unix_nano);
+        assert_eq!(price.trace_id, tax.trace_id);
+    }
+    let server = spans.iter().find(|s| s.name == "POST /checkout").unwrap();
+    assert_eq!(server.kind, SpanKind::Server as i32);
+    let checkout = spans.iter().find(|s| s.name == "checkout").unwrap();
+    assert_eq!(checkout.kind, SpanKind::Internal as i32);
+    assert_eq!(
+        checkout.status.as_ref().map(|s| s.code),
+        Some(1),
+        "status OK"
+    );
+    Ok(())
+}
+
+#[test]
+fn the_forgotten_span_is_ended_once_at_shutdown_with_status_error() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let before = spans(&run.exports[..run.lines_before_shutdown]);
+    let after = spans(&run.exports[run.lines_before_shutdown..]);
+    assert!(
+        before.iter().all(|s| s.name != "audit"),
+        "ended before shutdown"
+    );
+    let audits: Vec<_> = after.iter().filter(|s| s.name == "audit").collect();
+    assert_eq!(audits.len(), REQUESTS.len(), "one per request, each once");
+    assert_eq!(
+        after.len(),
+        audits.len(),
+        "shutdown ended only what was forgotten"
+    );
+    for audit in audits {
+        let status = audit.status.as_ref().unwrap();
+        assert_eq!(status.code, 2, "status ERROR");
+        assert!(status.message.contains("never ended"), "{}", status.message);
+        let server = before
+            .iter()
+            .find(|s| s.trace_id == audit.trace_id && s.name == "POST /checkout")
+            .expect("in its request's trace");
+        assert!(audit.end_time_unix_nano >= server.end_time_unix_nano);
+    }
+    Ok(())
+}
+
+#[test]
+fn log_records_carry_the_ids_and_a_time_inside_their_span() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let spans = spans(&run.exports);
+    let logs = logs(&run.exports);
+    // Per request: started, stock reserved, done; one unknown item.
+    assert_eq!(logs.len(), 3 * REQUESTS.len() + 1);
+    for log in &logs {
+        let body = match log.body.as_ref().and_then(|b| b.value.as_ref()) {
+            Some(Value::StringValue(s)) => s.as_str(),
+            other => panic!("body {:?}", other),
+        };
+        let span = spans
+            .iter()
+            .find(|s| s.span_id == log.span_id)
+            .unwrap_or_else(|| panic!("`{}` names no span", body));
+        assert_eq!(span.trace_id, log.trace_id, "`{}`", body);
+        let expected = match body {
+            "checkout started" | "checkout done" => "checkout",
+            "stock reserved" => "reserve-stock",
+            "unknown item" => "price-item",
+            other => panic!("unexpected log `{}`", other),
+        };
+        assert_eq!(span.name, expected, "`{}`", body);
+        let t = log.observed_time_unix_nano;
+        assert!(
+            span.start_time_unix_nano <= t && t <= span.end_time_unix_nano,
+            "`{}` at {} outside {}..{}",
+            body,
+            t,
+            span.start_time_unix_nano,
+            span.end_time_unix_nano
+        );
+        let severity = if body == "unknown item" { 13 } else { 9 };
+        assert_eq!(log.severity_number, severity);
+        assert_eq!(
+            log.severity_text,
+            if severity == 13 { "WARN" } else { "INFO" }
+        );
+    }
+    // Typed attribute values, decoded from rc.2's JSON text.
+    let reserved = logs
+        .iter()
+        .find(|l| attr(&l.attributes, "items").is_some())
+        .unwrap();
+    assert_eq!(
+        attr(&reserved.attributes, "items"),
+        Some(&Value::IntValue(3))
+    );
+    let checkout = spans.iter().find(|s| s.name == "checkout").unwrap();
+    assert!(matches!(
+        attr(&checkout.attributes, "order.total"),
+        Some(Value::DoubleValue(_))
+    ));
+    Ok(())
+}
+
+#[test]
+fn counter_sums_are_exact_and_histograms_add_up_to_their_buckets() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let metrics = metrics(&run.exports);
+    let orders = metrics.iter().find(|m| m.name == "orders").unwrap();
+    let Some(metric::Data::Sum(sum)) = &orders.data else {
+        panic!("orders is a sum")
+    };
+    assert!(sum.is_monotonic);
+    assert_eq!(
+        sum.aggregation_temporality,
+        AggregationTemporality::Cumulative as i32
+    );
+    assert_eq!(sum.data_points.len(), 1);
+    assert_eq!(
+        sum.data_points[0].value,
+        Some(number_data_point::Value::AsInt(REQUESTS.len() as i64))
+    );
+    let prices = metrics.iter().find(|m| m.name == "item.price").unwrap();
+    let Some(metric::Data::Histogram(h)) = &prices.data else {
+        panic!("item.price is a histogram")
+    };
+    // One series per known item (the teapot has no price).
+    assert_eq!(h.data_points.len(), 5);
+    for p in &h.data_points {
+        assert_eq!(p.explicit_bounds, [10.0, 50.0, 100.0, 500.0]);
+        assert_eq!(p.bucket_counts.len(), p.explicit_bounds.len() + 1);
+        assert_eq!(p.count, p.bucket_counts.iter().sum::<u64>());
+        assert_eq!(p.count, 1);
+    }
+    let desk = h
+        .data_points
+        .iter()
+        .find(|p| text(&p.attributes, "item") == Some("desk"))
+        .unwrap();
+    assert_eq!(
+        (desk.sum, desk.bucket_counts.as_slice()),
+        (Some(420.0), &[0, 0, 0, 1, 0][..])
+    );
+    Ok(())
+}
+
+/// Walks a JSON document, calling `f` on every (key, value) of every object.
+fn walk(value: &serde_json::Value, f: &mut dyn FnMut(&str, &serde_json::Value)) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                f(k, v);
+                walk(v, f);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| walk(v, f)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_file_is_otlp_json() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let lines: Vec<&str> = run.text.lines().collect();
+    assert_eq!(
+        lines.len(),
+        run.exports.len(),
+        "one export request per line"
+    );
+    let mut seen = std::collections::BTreeSet::new();
+    for line in lines {
+        let json: serde_json::Value = serde_json::from_str(line)?;
+        walk(&json, &mut |key, value| {
+            seen.insert(key.to_string());
+            assert!(!key.contains('_'), "field `{}` is not camelCase", key);
+            match key {
+                "traceId" => assert!(is_hex(value, 32), "{}", value),
+                "spanId" => assert!(is_hex(value, 16), "{}", value),
+                "parentSpanId" => assert!(is_hex(value, 16) || value == "", "{}", value),
+                "startTimeUnixNano" | "endTimeUnixNano" | "timeUnixNano" | "count" => {
+                    assert!(
+                        value.as_str().is_some_and(|s| s.parse::<u64>().is_ok()),
+                        "{}",
+                        value
+                    )
+                }
+                "kind" | "code" | "severityNumber" | "aggregationTemporality" => {
+                    assert!(value.is_i64(), "{} = {}", key, value)
+                }
+                _ => {}
+            }
+        });
+        // Every resource names its service.
+        walk(&json, &mut |key, value| {
+            if key == "resource" {
+                let names: Vec<_> = value["attributes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .filter(|kv| kv["key"] == "service.name")
+                    .map(|kv| kv["value"]["stringValue"].as_str().unwrap())
+                    .collect();
+                assert_eq!(names, ["checkout"]);
+            }
+        });
+    }
+    for key in [
+        "resourceSpans",
+        "resourceLogs",
+        "resourceMetrics",
+        "traceId",
+        "intValue",
+    ] {
+        assert!(seen.contains(key), "no `{}` anywhere", key);
+    }
+    Ok(())
+}
+
+fn is_hex(value: &serde_json::Value, len: usize) -> bool {
+    value.as_str().is_some_and(|s| {
+        s.len() == len
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+#[test]
+fn two_instances_keep_their_requests_apart() -> R {
+    let resource = otlp::service_resource("checkout");
+    let (mut one, mut two) = (
+        Service::new(Build::Registry)?,
+        Service::new(Build::Registry)?,
+    );
+    let mut exports = (Vec::new(), Vec::new());
+    // Interleaved: one's request, two's request, one's, then both shut down.
+    one.request("ada", &["book"])?;
+    two.request("grace", &["lamp", "pen"])?;
+    one.request("alan", &["desk"])?;
+    for (service, out) in [(&mut one, &mut exports.0), (&mut two, &mut exports.1)] {
+        service.shutdown()?;
+        out.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+    }
+    let first = common::from_file(&exports.0, exports.0.len())?;
+    let second = common::from_file(&exports.1, exports.1.len())?;
+    assert_eq!(
+        check(&first, &[("ada", &["book"]), ("alan", &["desk"])]),
+        Ok(())
+    );
+    assert_eq!(check(&second, &[("grace", &["lamp", "pen"])]), Ok(()));
+    let traces = |run: &common::Run| -> Vec<Vec<u8>> {
+        spans(&run.exports)
+            .into_iter()
+            .map(|s| s.trace_id)
+            .collect()
+    };
+    let theirs = traces(&second);
+    assert!(traces(&first).iter().all(|t| !theirs.contains(t)));
+    Ok(())
+}
+
+#[test]
+fn the_naive_sdk_composed_the_same_way_breaks_the_output() -> R {
+    let run = run(Build::Naive, &REQUESTS)?;
+    let mistake = check(&run, &REQUESTS);
+    assert!(mistake.is_err(), "the handle-keyed SDK passed");
+    println!("naive SDK: {}", mistake.unwrap_err());
+    Ok(())
+}
+
+/// The (path, body) of each POST a receiver got.
+type Received = std::thread::JoinHandle<Vec<(String, String)>>;
+
+/// A one-shot OTLP/HTTP receiver: answers 200 to `n` POSTs, returns each
+/// (path, body).
+fn receiver(n: usize) -> std::io::Result<(String, Received)> {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    let endpoint = format!("http://{}", listener.local_addr()?);
+    let handle = std::thread::spawn(move || {
+        let mut got = Vec::new();
+        for stream in listener.incoming().take(n) {
+            let mut stream = BufReader::new(stream.expect("a connection"));
+            let mut line = String::new();
+            stream.read_line(&mut line).expect("request line");
+            let path = line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or_default()
+                .to_string();
+            let mut length = 0;
+            loop {
+                let mut header = String::new();
+                stream.read_line(&mut header).expect("header");
+                if header.trim().is_empty() {
+                    break;
+                }
+                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
+                    length = v.trim().parse().expect("a length");
+                }
+            }
+            let mut body = vec![0; length];
+            stream.read_exact(&mut body).expect("body");
+            let stream = stream.get_mut();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+                .expect("answer");
+            got.push((path, String::from_utf8(body).expect("utf-8")));
+        }
+        got
+    });
+    Ok((endpoint, handle))
+}
+
+#[test]
+fn otlp_over_http_posts_each_request_to_its_signal_path() -> R {
+    let run = run(Build::Registry, &REQUESTS)?;
+    let (endpoint, receiver) = receiver(run.exports.len())?;
+    otlp::http::send(&endpoint, &run.exports)?;
+    let got = receiver.join().expect("the receiver");
+    assert_eq!(got.len(), run.exports.len());
+    for ((path, body), export) in got.iter().zip(&run.exports) {
+        let expected = match export {
+            otlp::Export::Traces(_) => "/v1/traces",
+            otlp::Export::Logs(_) => "/v1/logs",
+            otlp::Export::Metrics(_) => "/v1/metrics",
+        };
+        assert_eq!(path, expected);
+        assert_eq!(&otlp::parse_lines(body)?[0], export);
+    }
+    Ok(())
+}
