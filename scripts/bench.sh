@@ -9,10 +9,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--quick" ]; then
     WRR_BENCH_QUICK=1 cargo bench --quiet --bench lifecycle
+    cargo bench --quiet --bench memory
     WRR_BENCH_QUICK=1 cargo bench --quiet -p telemetry-host --bench wasm
     exit 0
 fi
 bash scripts/install-wasm-toolchain.sh
 cargo bench --bench lifecycle
+cargo bench --bench memory
 cargo bench -p telemetry-host --bench wasm
 python3 scripts/bench_table.py

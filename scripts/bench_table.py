@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Turns criterion's estimates under target/criterion into the tables of
-BENCHMARKS.md (between the <!-- NAME:start --> and <!-- NAME:end --> markers).
+BENCHMARKS.md (between the <!-- NAME:start --> and <!-- NAME:end --> markers)
+and the summary table of README.md (<!-- perf:... -->), from the same run.
 
 Ratios are peer time / this crate's time: above 1 means this crate is faster.
 """
@@ -17,6 +18,25 @@ NATIVE = ["lifecycle", "get_hot", "churn", "drain", "mt_lifecycle", "mt_get"]
 NATIVE_PEERS = ["naive-hashmap", "mutex-slab", "mutex-slotmap", "sharded-slab", "dashmap", "floor-vec"]
 WASM = ["lifecycle_in_guest", "round_trip"]
 WASM_PEERS = ["naive-hashmap", "floor-no-registry"]
+
+
+MEMORY = ROOT / "target" / "bench-memory.json"
+MEMORY_ROW = "bytes per live entry (100,000 live)"
+
+
+def memory():
+    """Bytes per live entry from `cargo bench --bench memory`, by contender."""
+    return json.loads(MEMORY.read_text()) if MEMORY.exists() else {}
+
+
+def memory_row(peers):
+    mem = memory()
+    ours = mem.get(OURS)
+    cells = [f"{ours:.1f}" if ours is not None else "-"]
+    for p in peers:
+        b = mem.get(p)
+        cells.append("-" if b is None else f"{b:.1f} ({b / ours:.2f}×)" if ours else f"{b:.1f}")
+    return f"| {MEMORY_ROW} | " + " | ".join(cells) + " |"
 
 
 def estimate(group, name):
@@ -50,13 +70,46 @@ def table(groups, peers, unit_note):
             else:
                 cells.append(fmt_ns(ns))
         rows.append(f"| {g} | " + " | ".join(cells) + " |")
+    if groups is NATIVE:
+        rows.append(memory_row(peers))
+    return "\n".join(rows)
+
+
+def ratio(ns, ours):
+    return f"{ns / ours:.2f}×" if ns and ours else "-"
+
+
+def summary():
+    """Every workload in one row: this crate against the naive registry, the
+    best peer of the row, and (inside wasm) wit-bindgen with no registry."""
+    head = "| workload | this crate | vs naive HashMap | vs best peer | best peer |"
+    rows = [head, "|---|---|---|---|---|"]
+    for groups, peers in ((NATIVE, NATIVE_PEERS), (WASM, WASM_PEERS)):
+        for g in groups:
+            ours = estimate(g, OURS)
+            naive = estimate(g, "naive-hashmap")
+            timed = [(estimate(g, p), p) for p in peers if p != "floor-vec"]
+            timed = [(ns, p) for ns, p in timed if ns is not None]
+            best_ns, best = min(timed) if timed else (None, "-")
+            rows.append(
+                f"| {g} | {fmt_ns(ours)} | {ratio(naive, ours)} | {ratio(best_ns, ours)} | {best} |"
+            )
+    mem = memory()
+    ours = mem.get(OURS)
+    peers = [(b, p) for p, b in mem.items() if p not in (OURS, "floor-vec")]
+    if ours and peers:
+        best_b, best = min(peers)
+        rows.append(
+            f"| {MEMORY_ROW} | {ours:.1f} B | {ratio(mem.get('naive-hashmap'), ours)} | "
+            f"{ratio(best_b, ours)} | {best} |"
+        )
     return "\n".join(rows)
 
 
 def splice(text, name, body):
     pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
     if not pattern.search(text):
-        sys.exit(f"BENCHMARKS.md has no {name} markers")
+        sys.exit(f"no {name} markers")
     return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
 
 
@@ -66,6 +119,8 @@ def main():
     text = splice(text, "native", table(NATIVE, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
     text = splice(text, "wasm", table(WASM, WASM_PEERS, "ns per lifecycle; peer (peer ÷ this crate)"))
     doc.write_text(text)
+    readme = ROOT / "README.md"
+    readme.write_text(splice(readme.read_text(), "perf", summary()))
     print(table(NATIVE, NATIVE_PEERS, "ns/op"))
     print()
     print(table(WASM, WASM_PEERS, "ns"))

@@ -163,8 +163,8 @@ impl<T> ResourceRegistry<T> {
                 ended.push((raw, entry.value));
             }
         }
-        drop(shard);
         self.counts.release(ended.len());
+        drop(shard);
         Ok(ended
             .into_iter()
             .map(|(raw, value)| (Key::from_raw(raw), Taken::from_arc(value)))

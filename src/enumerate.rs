@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::key::{decode, Key};
 use crate::registry::{ResourceRegistry, Value};
-use crate::shard::{Counters, Entry, Shard};
+use crate::shard::{Counters, Shard};
 use crate::stats::{Leak, LeakReport, Stats};
 use crate::sync::{lock, MutexGuard};
 use crate::taken::Taken;
@@ -22,11 +22,17 @@ impl<T> ResourceRegistry<T> {
 
     /// `each` applied to every live entry, oldest first; `also` runs in the
     /// same cut, under the locks.
-    fn collect<R>(&self, mut each: impl FnMut(u32, &Entry<T>) -> R, also: impl FnOnce()) -> Vec<R> {
+    fn collect<R>(
+        &self,
+        mut each: impl FnMut(u32, &Value<T>, u64) -> R,
+        also: impl FnOnce(),
+    ) -> Vec<R> {
         let mut out = Vec::new();
         let shards = self.lock_all();
         for (index, shard) in shards.iter().enumerate() {
-            shard.for_each(index, |raw, entry| out.push((entry.born, each(raw, entry))));
+            shard.for_each(index, |raw, value, born| {
+                out.push((born, each(raw, value, born)))
+            });
         }
         also();
         drop(shards);
@@ -51,7 +57,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     pub fn snapshot(&self) -> Vec<(Key<T>, Value<T>)> {
         self.collect(
-            |raw, entry| (Key::from_raw(raw), Arc::clone(&entry.value)),
+            |raw, value, _| (Key::from_raw(raw), Arc::clone(value)),
             || {},
         )
     }
@@ -101,8 +107,8 @@ impl<T> ResourceRegistry<T> {
         for (index, shard) in shards.iter_mut().enumerate() {
             shard.drain_into(index, &mut out);
         }
-        drop(shards);
         self.counts.release(out.len());
+        drop(shards);
         out.sort_unstable_by_key(|(_, entry)| entry.born);
         out.into_iter()
             .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
@@ -180,15 +186,17 @@ impl<T> ResourceRegistry<T> {
             let mut shard = self.lock_shard(id);
             let same = match shard.find(id) {
                 Ok(loc) => shard
-                    .entry(loc)
-                    .filter(|entry| Arc::ptr_eq(&entry.value, &value))
+                    .value(loc)
+                    .filter(|current| Arc::ptr_eq(current, &value))
                     .map(|_| loc),
                 Err(_) => None,
             };
             let taken = same.and_then(|loc| shard.remove_at(loc));
+            if taken.is_some() {
+                self.counts.release(1);
+            }
             drop(shard);
             if let Some(entry) = taken {
-                self.counts.release(1);
                 removed += 1;
                 drop(entry); // after the lock: `T`'s Drop may call back in
             }
@@ -265,9 +273,9 @@ impl<T> ResourceRegistry<T> {
     pub fn leak_report(&self) -> LeakReport<T> {
         let mut now = 0;
         let entries = self.collect(
-            |raw, entry| Leak {
+            |raw, _, born| Leak {
                 key: Key::from_raw(raw),
-                born: entry.born,
+                born,
             },
             || now = self.counts.clock(),
         );

@@ -11,11 +11,13 @@
 //!   below `2^20`; the tag of a [`WideKey`] is never below `2^12`, so a wide
 //!   key is never below `2^32` and cannot be confused with a `u32` one.
 //!
-//! A slot's generation is a `u64` that moves on each time the slot is vacated.
-//! The guard types compare it whole, so they never alias. A `Key` carries it
-//! modulo 4095 and a `WideKey` modulo `2^44 - 2^12`; how long that keeps a
-//! stale key from resolving depends also on how slots are reused, see
-//! `shard.rs` and [`KEY_REISSUE_BOUND`].
+//! A slot's generation is a `u64` that moves on each time the slot is vacated,
+//! skipping multiples of 4096 so that its low 12 bits are never 0: they are a
+//! `Key`'s tag as they stand, with no arithmetic on the hot path, and they come
+//! back every 4095 reuses. The guard types compare the generation whole, so
+//! they never alias; a `WideKey` carries it modulo `2^44 - 2^12`. How long a
+//! stale key stays dead depends also on how slots are reused, see `shard.rs`
+//! and [`KEY_REISSUE_BOUND`].
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -40,6 +42,10 @@ const SLOT_ID_MASK: u32 = (1 << SLOT_ID_BITS) - 1;
 
 /// Distinct tags a `u32` key can carry: 12 bits, 0 excluded.
 pub(crate) const NARROW_TAGS: u64 = (1 << (32 - SLOT_ID_BITS)) - 1;
+const NARROW_MASK: u64 = NARROW_TAGS;
+
+/// A new slot's generation: the first whose low 12 bits are not 0.
+pub(crate) const FIRST_GENERATION: u64 = 1;
 /// The smallest tag of a wide key: `2^12`, so that every wide key is at least
 /// `2^32`.
 const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
@@ -47,14 +53,15 @@ const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
 pub(crate) const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
 
 /// How many times a slot can be vacated and reused before a stale
-/// [`WideKey`] to it resolves again: `2^44 - 2^12`, over 17 trillion. Since
-/// every reuse of a slot is at least 1,025 registrations after the previous
-/// one (see [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
+/// [`WideKey`] to it resolves again: `4095 * (2^32 - 1)`, over 17 trillion
+/// (generations run through `2^44 - 2^12` values, one in 4096 skipped). Since
+/// two reuses of a slot are at least 1,025 registrations apart (see
+/// [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
 ///
 /// ```
 /// assert!(wit_resource_registry::WIDE_KEY_REUSES > 1u64 << 32);
 /// ```
-pub const WIDE_KEY_REUSES: u64 = WIDE_TAGS;
+pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS * (WIDE_TAGS / (NARROW_MASK + 1));
 
 /// Bits of the slot id that select a shard. A wasm32 build without the
 /// `atomics` feature has one thread, so sharding would only cost memory there.
@@ -87,7 +94,7 @@ pub const MAX_ISSUED: usize = SHARDS * LIVE_PER_SHARD;
 /// How a lookup recognises the one entry it means.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Check {
-    /// A [`Key`]'s tag: the generation modulo [`NARROW_TAGS`], plus one.
+    /// A [`Key`]'s tag: the generation's low 12 bits, never 0.
     Narrow(u32),
     /// A [`WideKey`]'s tag: the generation modulo [`WIDE_TAGS`], plus `2^12`.
     Wide(u64),
@@ -133,9 +140,21 @@ impl Id {
     }
 }
 
+/// The generation after `generation`: the next one whose low 12 bits are not
+/// 0 (a `u64` never wraps in practice, and if it did it would restart at 1).
+#[inline]
+pub(crate) fn next_generation(generation: u64) -> u64 {
+    let next = generation.wrapping_add(1);
+    if next & NARROW_MASK == 0 {
+        next.wrapping_add(1)
+    } else {
+        next
+    }
+}
+
 #[inline]
 pub(crate) fn narrow_tag(generation: u64) -> u32 {
-    (generation % NARROW_TAGS) as u32 + 1
+    (generation & NARROW_MASK) as u32
 }
 
 #[inline]
@@ -245,12 +264,14 @@ pub struct Key<T> {
 /// this many later registrations into the same registry, under any pattern of
 /// use: `1 + 4094 * 1025` = 4,196,351, more than `2^22`.
 ///
-/// Why: a key carries its slot's generation modulo 4095, so it comes back
-/// only after its slot has been reused 4095 times; and a vacated slot waits in
-/// a first-in first-out queue that is reused only while at least 1,024 other
-/// vacated slots wait behind it, so each reuse of a slot comes at least 1,025
-/// registrations after the previous one. The price is that a registry under
-/// churn keeps up to 1,025 vacant slots per shard it uses.
+/// Why: a key carries the low 12 bits of its slot's generation, which come
+/// back only after the slot has been reused 4095 times; and vacated slots wait
+/// in a first-in first-out queue whose head is reused only while at least
+/// 1,024 others wait behind it. Those 1,024 are all reused before the slot
+/// comes round again, so two reuses of a slot are at least 1,025 registrations
+/// apart; only the first reuse after a slot is created can come sooner (the
+/// `1 +`). The price is that a registry under churn keeps up to 1,025 vacant
+/// slots per shard it uses.
 ///
 /// ```
 /// assert!(wit_resource_registry::KEY_REISSUE_BOUND > 1 << 22);
@@ -496,39 +517,33 @@ impl<T> AsKey<T> for &WideKey<T> {
 mod tests {
     use super::*;
 
+    /// `id` names exactly slot `index` of `shard` at `generation`.
+    fn assert_names(id: Id, shard: usize, index: usize, generation: u64) {
+        match id {
+            Id::Slot {
+                shard: s,
+                index: i,
+                check,
+            } => {
+                assert_eq!((s, i), (shard, index));
+                assert!(check.matches(generation));
+                assert!(!check.matches(next_generation(generation)));
+            }
+            other => panic!("decoded to {:?}", other),
+        }
+    }
+
     #[test]
     fn encode_decode_round_trip_in_both_widths() {
         for shard in 0..SHARDS {
             for &index in &[0usize, 1, 2, SLOTS_PER_SHARD - 1] {
-                for &gen in &[0u64, 1, NARROW_TAGS - 1, NARROW_TAGS, u64::MAX] {
+                for &gen in &[1u64, 2, NARROW_TAGS, NARROW_TAGS + 2, u64::MAX] {
                     let raw = encode(shard, index, gen);
                     assert!(raw >= 1 << SLOT_ID_BITS, "issued keys stay above 2^20");
-                    match decode(raw) {
-                        Id::Slot {
-                            shard: s,
-                            index: i,
-                            check,
-                        } => {
-                            assert_eq!((s, i), (shard, index));
-                            assert!(check.matches(gen));
-                            assert!(!check.matches(gen.wrapping_add(1)));
-                        }
-                        other => panic!("{:#x} decoded to {:?}", raw, other),
-                    }
+                    assert_names(decode(raw), shard, index, gen);
                     let wide = encode_wide(shard, index, gen);
                     assert!(wide > u64::from(u32::MAX));
-                    match decode_wide(wide) {
-                        Id::Slot {
-                            shard: s,
-                            index: i,
-                            check,
-                        } => {
-                            assert_eq!((s, i), (shard, index));
-                            assert!(check.matches(gen));
-                            assert!(!check.matches(gen.wrapping_add(1)));
-                        }
-                        other => panic!("{:#x} decoded to {:?}", wide, other),
-                    }
+                    assert_names(decode_wide(wide), shard, index, gen);
                 }
             }
         }
@@ -549,10 +564,26 @@ mod tests {
 
     #[test]
     fn tags_wrap_where_the_docs_say() {
-        assert_eq!(narrow_tag(0), narrow_tag(NARROW_TAGS));
-        assert_ne!(narrow_tag(0), narrow_tag(NARROW_TAGS - 1));
-        assert_eq!(wide_tag(0), wide_tag(WIDE_KEY_REUSES));
-        assert!((1..NARROW_TAGS).all(|g| narrow_tag(g) != narrow_tag(0)));
+        // Walk one slot's generations: the u32 tag comes back after exactly
+        // 4095 reuses, never 0 on the way.
+        let mut g = FIRST_GENERATION;
+        let mut seen = Vec::new();
+        for _ in 0..NARROW_TAGS {
+            assert_ne!(narrow_tag(g), 0);
+            seen.push(narrow_tag(g));
+            g = next_generation(g);
+        }
+        assert_eq!(narrow_tag(g), narrow_tag(FIRST_GENERATION));
+        seen.sort_unstable();
+        seen.dedup();
+        assert_eq!(seen.len() as u64, NARROW_TAGS);
+        // The wide tag comes back after WIDE_TAGS generation values, which is
+        // WIDE_KEY_REUSES reuses once the skipped values are left out.
+        assert_eq!(
+            wide_tag(FIRST_GENERATION),
+            wide_tag(FIRST_GENERATION + WIDE_TAGS)
+        );
+        assert_eq!(WIDE_KEY_REUSES, WIDE_TAGS - WIDE_TAGS / 4096);
         assert_eq!(KEY_REISSUE_BOUND, 4_196_351);
     }
 

@@ -89,7 +89,10 @@
 //! `take` ends the entry whatever clones of its `Arc` exist (a child span
 //! holding its parent, a `get` kept somewhere, a flush running on another
 //! thread): it hands back the owned `T` or the shared value ([`Taken`]), so
-//! `Err` only ever means that something else really ended it first.
+//! `Err` only ever means that something else really ended it first, or, for
+//! an entry with registry children, [`Error::HasChildren`]. Either way the
+//! guard that comes back is disarmed: dropping it loses nothing, and an entry
+//! still registered is ended by the shutdown drain.
 //!
 //! The same flow, runnable, with a stand-in for the generated handle type:
 //!

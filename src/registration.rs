@@ -158,10 +158,12 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
 
     /// Ends the entry: removes it and hands back its value whatever clones
     /// exist (see [`ResourceRegistry::take`]). On failure the guard comes back
-    /// in the error: after [`Error::NotFound`] (something else ended the
-    /// entry) it is disarmed and will never act again; after
-    /// [`Error::HasChildren`] the entry is still registered and the guard
-    /// still owns it.
+    /// in the error, disarmed: it will never act again, so dropping it, as an
+    /// "already ended" branch does, loses nothing. After [`Error::NotFound`]
+    /// something else ended the entry; after [`Error::HasChildren`] the entry
+    /// is still registered (end it with
+    /// [`ResourceRegistry::take_tree`] on the guard's key, or a shutdown
+    /// drain ends it).
     ///
     /// ```
     /// # use std::sync::{Arc, Mutex};
@@ -190,7 +192,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
                 Ok(taken)
             }
             Err(error) => {
-                self.armed = error != Error::NotFound;
+                self.armed = false;
                 Err(Rejected::new(error, self))
             }
         }

@@ -138,14 +138,9 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// An empty registry that holds at most `limit` live entries; usable in a
-    /// `static`.
-    ///
-    /// # Panics
-    ///
-    /// If `limit` is more than [`MAX_ISSUED`](crate::MAX_ISSUED), the most the
-    /// registry can hold: at compile time in a `static` or `const`. Use
-    /// [`try_with_limit`](Self::try_with_limit) for a limit that comes from
-    /// input.
+    /// `static`. A limit above [`MAX_ISSUED`](crate::MAX_ISSUED), the most
+    /// the registry can hold, is lowered to it (and [`limit`](Self::limit)
+    /// says so); [`try_with_limit`](Self::try_with_limit) refuses it instead.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -155,13 +150,14 @@ impl<T> ResourceRegistry<T> {
     /// SPANS.try_register(Arc::new(Mutex::new(2))).unwrap();
     /// let refused = SPANS.try_register(Arc::new(Mutex::new(3))).unwrap_err();
     /// assert_eq!(refused.error(), Error::Full { limit: 2 });
+    /// assert_eq!(ResourceRegistry::<u32>::with_limit(usize::MAX).limit(), Some(wit_resource_registry::MAX_ISSUED));
     /// ```
     pub const fn with_limit(limit: usize) -> Self {
-        assert!(
-            limit <= MAX_ISSUED,
-            "ResourceRegistry::with_limit: the limit is more than MAX_ISSUED"
-        );
-        Self::build(limit)
+        Self::build(if limit > MAX_ISSUED {
+            MAX_ISSUED
+        } else {
+            limit
+        })
     }
 
     /// An empty registry that holds at most `limit` live entries, or
@@ -224,11 +220,14 @@ const GROUP: usize = if SHARDS >= 4 { 4 } else { SHARDS };
 /// spread over several locks rather than one.
 #[inline]
 fn home_shard() -> usize {
-    if SHARDS == 1 {
+    // Under loom one shard: the thread-local and the counter below live
+    // outside the model and would move entries to other shards each time loom
+    // replays an interleaving, which it cannot follow.
+    if SHARDS == 1 || cfg!(loom) {
         return 0;
     }
-    // A plain std atomic even under loom: it only spreads threads, it does not
-    // order anything, and a `static` needs a `const` constructor.
+    // A plain std atomic: it only spreads threads, it does not order
+    // anything, and a `static` needs a `const` constructor.
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     thread_local! {
         static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
@@ -342,7 +341,7 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
-        shard.entry(loc).map(|entry| Arc::clone(&entry.value))
+        shard.value(loc).map(Arc::clone)
     }
 
     /// Whether `id` names a live entry. Not counted in the lookup stats.
@@ -381,12 +380,11 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
-        let entry = shard.remove_at(loc);
+        let entry = shard.remove_at(loc)?;
+        // Under the lock, so that the count never holds a removed entry.
+        self.counts.release(1);
         drop(shard);
-        entry.map(|entry| {
-            self.counts.release(1);
-            entry.value
-        })
+        Some(entry.value)
     }
 
     /// Stores `value` under a new registry-issued id (never `0`, never below
@@ -602,8 +600,8 @@ impl<T> ResourceRegistry<T> {
             return Err(Error::HasChildren);
         }
         let entry = shard.remove_at(loc).ok_or(Error::NotFound)?;
-        drop(shard);
         self.counts.release(1);
+        drop(shard);
         Ok(Taken::from_arc(entry.value))
     }
 

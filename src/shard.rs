@@ -3,10 +3,12 @@
 //! registry's lock for that shard.
 //!
 //! Vacated slots wait in a first-in first-out queue, and the oldest is reused
-//! only while more than [`QUARANTINE`] wait: every reuse of a slot then comes
-//! at least `QUARANTINE + 1` registrations into this shard after the previous
-//! one, which is what stretches the 4095 tags of a `u32` key over more than
-//! `2^22` registrations ([`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND)).
+//! only while more than [`QUARANTINE`] wait. The ones waiting behind it are
+//! all reused before it comes round again, so two reuses of a slot are at
+//! least `QUARANTINE + 1` registrations into this shard apart (only the first
+//! reuse after a slot is created can come sooner), which is what stretches the
+//! 4095 tags of a `u32` key over more than `2^22` registrations
+//! ([`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND)).
 //!
 //! Nothing here runs user code or drops a user value: removed entries are
 //! returned so the registry can drop them after it has released the lock.
@@ -14,7 +16,10 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use crate::key::{encode, encode_wide, Id, LIVE_PER_SHARD, QUARANTINE, SLOTS_PER_SHARD};
+use crate::key::{
+    encode, encode_wide, next_generation, Id, FIRST_GENERATION, LIVE_PER_SHARD, QUARANTINE,
+    SLOTS_PER_SHARD,
+};
 use crate::tree::{Loc, Tree};
 
 /// A live entry: the value and the logical time it was registered.
@@ -23,16 +28,16 @@ pub(crate) struct Entry<T> {
     pub(crate) born: u64,
 }
 
-enum State<T> {
-    Occupied(Entry<T>),
-    /// Vacant, with the next queued slot's index plus one (`0` ends the queue).
-    Vacant(u32),
-}
-
+/// 24 bytes: the value's pointer doubles as the occupied flag, and one word
+/// holds the birth time while occupied and the queue link while vacant.
 struct Slot<T> {
     /// Moves on each time the slot is vacated; never wraps in practice.
     generation: u64,
-    state: State<T>,
+    /// `Some` while the slot is occupied.
+    value: Option<Arc<Mutex<T>>>,
+    /// Occupied: the entry's birth tick. Vacant: the next queued slot's
+    /// index plus one (`0` ends the queue).
+    link: u64,
 }
 
 /// Why an id found nothing: `stale` when it names an existing slot at another
@@ -89,12 +94,10 @@ impl<T> Shard<T> {
     pub(crate) fn find(&self, id: Id) -> Result<Loc, Miss> {
         match id {
             Id::Slot { index, check, .. } => match self.slots.get(index) {
-                Some(slot) => match slot.state {
-                    State::Occupied(_) if check.matches(slot.generation) => {
-                        Ok(Loc::Slot(index as u32))
-                    }
-                    _ => Err(Miss { stale: true }),
-                },
+                Some(slot) if slot.value.is_some() && check.matches(slot.generation) => {
+                    Ok(Loc::Slot(index as u32))
+                }
+                Some(_) => Err(Miss { stale: true }),
                 None => Err(Miss { stale: false }),
             },
             Id::Caller(raw) => match &self.named {
@@ -126,26 +129,13 @@ impl<T> Shard<T> {
         }
     }
 
-    /// The live entry at `loc`; `None` only if `loc` is not live, which
-    /// callers rule out by finding it first under the same lock.
+    /// The value of the live entry at `loc`; `None` only if `loc` is not
+    /// live, which callers rule out by finding it first under the same lock.
     #[inline]
-    pub(crate) fn entry(&self, loc: Loc) -> Option<&Entry<T>> {
+    pub(crate) fn value(&self, loc: Loc) -> Option<&Arc<Mutex<T>>> {
         match loc {
-            Loc::Slot(index) => match &self.slots.get(index as usize)?.state {
-                State::Occupied(entry) => Some(entry),
-                State::Vacant(_) => None,
-            },
-            Loc::Caller(raw) => self.named.as_ref()?.get(&raw),
-        }
-    }
-
-    fn entry_mut(&mut self, loc: Loc) -> Option<&mut Entry<T>> {
-        match loc {
-            Loc::Slot(index) => match &mut self.slots.get_mut(index as usize)?.state {
-                State::Occupied(entry) => Some(entry),
-                State::Vacant(_) => None,
-            },
-            Loc::Caller(raw) => self.named.as_mut()?.get_mut(&raw),
+            Loc::Slot(index) => self.slots.get(index as usize)?.value.as_ref(),
+            Loc::Caller(raw) => self.named.as_ref()?.get(&raw).map(|e| &e.value),
         }
     }
 
@@ -175,8 +165,11 @@ impl<T> Shard<T> {
     /// Replaces the value at a live `loc`, keeping the entry's identity and
     /// age; returns the old value.
     pub(crate) fn replace(&mut self, loc: Loc, value: Arc<Mutex<T>>) -> Option<Arc<Mutex<T>>> {
-        let entry = self.entry_mut(loc)?;
-        Some(std::mem::replace(&mut entry.value, value))
+        let old = match loc {
+            Loc::Slot(index) => self.slots.get_mut(index as usize)?.value.as_mut()?,
+            Loc::Caller(raw) => &mut self.named.as_mut()?.get_mut(&raw)?.value,
+        };
+        Some(std::mem::replace(old, value))
     }
 
     // ----- adding ----------------------------------------------------------
@@ -192,8 +185,9 @@ impl<T> Shard<T> {
         }
         if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             self.slots.push(Slot {
-                generation: 0,
-                state: State::Vacant(0),
+                generation: FIRST_GENERATION,
+                value: None,
+                link: 0,
             });
             return Some(self.slots.len() as u32 - 1);
         }
@@ -211,17 +205,16 @@ impl<T> Shard<T> {
     /// Fills a slot from [`claim`](Self::claim); returns its generation.
     #[inline]
     pub(crate) fn fill(&mut self, index: u32, entry: Entry<T>) -> u64 {
-        if self.head == index + 1 {
-            if let State::Vacant(next) = self.slots[index as usize].state {
-                self.head = next;
-                if next == 0 {
-                    self.tail = 0;
-                }
-                self.queued -= 1;
-            }
-        }
         let slot = &mut self.slots[index as usize];
-        slot.state = State::Occupied(entry);
+        if self.head == index + 1 {
+            self.head = slot.link as u32;
+            if self.head == 0 {
+                self.tail = 0;
+            }
+            self.queued -= 1;
+        }
+        slot.value = Some(entry.value);
+        slot.link = entry.born;
         self.counters.registered += 1;
         slot.generation
     }
@@ -279,17 +272,15 @@ impl<T> Shard<T> {
     #[inline]
     fn vacate(&mut self, index: u32) -> Option<Entry<T>> {
         let slot = self.slots.get_mut(index as usize)?;
-        let entry = match std::mem::replace(&mut slot.state, State::Vacant(0)) {
-            State::Occupied(entry) => entry,
-            vacant => {
-                slot.state = vacant;
-                return None;
-            }
+        let value = slot.value.take()?;
+        let entry = Entry {
+            value,
+            born: std::mem::replace(&mut slot.link, 0),
         };
-        slot.generation = slot.generation.wrapping_add(1);
+        slot.generation = next_generation(slot.generation);
         match self.tail {
             0 => self.head = index + 1,
-            tail => self.slots[tail as usize - 1].state = State::Vacant(index + 1),
+            tail => self.slots[tail as usize - 1].link = u64::from(index) + 1,
         }
         self.tail = index + 1;
         self.queued += 1;
@@ -300,7 +291,7 @@ impl<T> Shard<T> {
     pub(crate) fn drain_into(&mut self, shard: usize, out: &mut Vec<(u32, Entry<T>)>) {
         let before = out.len();
         for index in 0..self.slots.len() as u32 {
-            if let State::Occupied(_) = self.slots[index as usize].state {
+            if self.slots[index as usize].value.is_some() {
                 let raw = self.key_of(shard, Loc::Slot(index));
                 if let Some(entry) = self.vacate(index) {
                     out.push((raw, entry));
@@ -322,16 +313,16 @@ impl<T> Shard<T> {
         self.slots.len() - self.queued
     }
 
-    /// Calls `f` with every live entry and its `u32` id.
-    pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Entry<T>)) {
+    /// Calls `f` with every live entry's `u32` id, value and birth tick.
+    pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Arc<Mutex<T>>, u64)) {
         for (index, slot) in self.slots.iter().enumerate() {
-            if let State::Occupied(entry) = &slot.state {
-                f(encode(shard, index, slot.generation), entry);
+            if let Some(value) = &slot.value {
+                f(encode(shard, index, slot.generation), value, slot.link);
             }
         }
         if let Some(named) = &self.named {
             for (&raw, entry) in named {
-                f(raw, entry);
+                f(raw, &entry.value, entry.born);
             }
         }
     }
@@ -357,7 +348,7 @@ mod tests {
 
     fn value(s: &Shard<u32>, raw: u32) -> Option<u32> {
         let loc = s.find(decode(raw)).ok()?;
-        Some(*s.entry(loc)?.value.lock().unwrap())
+        Some(*s.value(loc)?.lock().unwrap())
     }
 
     fn remove(s: &mut Shard<u32>, raw: u32) -> Option<u32> {
@@ -420,21 +411,21 @@ mod tests {
         let k = register(&mut s, 1);
         let wide = s.wide_key_of(0, Loc::Slot(0)).unwrap();
         assert_eq!(s.find(decode_wide(wide)), Ok(Loc::Slot(0)));
-        // Far along: the generation a slot reaches after many reuses.
-        s.slots[0].generation = WIDE_TAGS - 1;
+        // Far along: the generations a slot reaches after many reuses.
+        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS - 1;
         assert_eq!(s.find(decode_wide(wide)), Err(Miss { stale: true }));
-        s.slots[0].generation = WIDE_TAGS;
+        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS;
         assert_eq!(
             s.find(decode_wide(wide)),
             Ok(Loc::Slot(0)),
             "wraps at WIDE_TAGS"
         );
-        s.slots[0].generation = NARROW_TAGS;
-        assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "wraps at NARROW_TAGS");
+        s.slots[0].generation = FIRST_GENERATION + NARROW_TAGS + 1;
+        assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "the u32 tag wraps");
         let exact = Id::Slot {
             shard: 0,
             index: 0,
-            check: Check::Exact(0),
+            check: Check::Exact(FIRST_GENERATION),
         };
         assert!(s.find(exact).is_err(), "a guard's generation never wraps");
     }

@@ -104,6 +104,59 @@ fn finding_2_a_stale_guard_never_acts_on_another_entry() {
     assert!(newcomers.iter().all(|&k| reg.contains(k)));
 }
 
+/// Finding 2, in the guard's own slot: a newcomer reuses the slot of a guard
+/// whose entry someone else ended, and the guard reaches none of it.
+#[test]
+fn finding_2_a_stale_guard_leaves_the_newcomer_in_its_slot_alone() {
+    let reg: ResourceRegistry<u32> = ResourceRegistry::new();
+    let parent = reg.try_register(val(0)).unwrap(); // children share its shard
+    let others: Vec<Key<u32>> = (0..1024)
+        .map(|n| reg.try_register_child(parent, val(n)).unwrap())
+        .collect();
+    let guard = reg.register_child_guarded(parent, val(7)).unwrap();
+    let old = guard.key();
+    reg.remove(old).unwrap(); // someone else ends it
+    for key in others {
+        reg.remove(key).unwrap(); // 1,024 wait behind it
+    }
+    let newcomer = reg.try_register_child(parent, val(8)).unwrap();
+    let slot = |k: Key<u32>| k.into_raw() & 0xF_FFFF;
+    assert_eq!(
+        slot(newcomer),
+        slot(old),
+        "the newcomer took the guard's slot"
+    );
+    assert_ne!(newcomer, old);
+    assert!(guard.get().is_none(), "the guard read the newcomer");
+    assert_eq!(guard.with(|v| *v), None);
+    drop(guard);
+    assert!(reg.contains(newcomer), "the guard removed the newcomer");
+}
+
+/// Finding 3: a failed guard `take` hands back a disarmed guard also when the
+/// entry has children, so the README's "already ended" branch, which drops
+/// it, loses nothing: the entry stays for `take_tree` or the shutdown drain.
+#[test]
+fn finding_3_a_guard_refused_for_children_is_disarmed() {
+    let reg: ResourceRegistry<u32> = ResourceRegistry::new();
+    let provider = reg.register_guarded(val(1)).unwrap();
+    let key = provider.key();
+    let child = reg.try_register_child(key, val(2)).unwrap();
+    match provider.take() {
+        Ok(_) => panic!("ended an entry with a live child"),
+        Err(refused) => assert_eq!(refused.error(), Error::HasChildren),
+    }
+    assert!(reg.contains(key), "the refused guard removed its entry");
+    assert_eq!(reg.parent(child), Some(key));
+    let ended: Vec<u32> = reg
+        .take_tree(key)
+        .unwrap()
+        .into_iter()
+        .map(|(_, mut t)| t.with(|v| *v))
+        .collect();
+    assert_eq!(ended, [2, 1]);
+}
+
 /// Finding 3, the README's pattern verbatim (included from the same file the
 /// README test checks), with every child holding its parent's `Arc` and
 /// another thread taking snapshots the whole time: every span is exported

@@ -115,3 +115,24 @@ fn remove_racing_register_keeps_the_count_exact() {
         assert_eq!(reg.snapshot().len(), 1);
     });
 }
+
+#[test]
+fn stats_racing_register_and_remove_is_one_cut() {
+    explored("stats/register/remove", || {
+        let reg = Arc::new(ResourceRegistry::with_limit(2));
+        let a = reg.register(val(1));
+        let worker = {
+            let reg = reg.clone();
+            thread::spawn(move || {
+                let b = reg.register(val(2));
+                reg.remove(a);
+                b
+            })
+        };
+        let s = reg.stats();
+        assert_eq!(s.live as u64, s.registered - s.removed, "{:?}", s);
+        assert!(s.live <= s.high_water, "{:?}", s);
+        assert_eq!(s.clock, s.registered, "{:?}", s);
+        assert_ne!(worker.join().unwrap(), 0);
+    });
+}

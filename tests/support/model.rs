@@ -172,6 +172,8 @@ struct Model {
     live: HashMap<u32, (u32, u64)>,
     /// child -> parent, for live children of live parents.
     parent: HashMap<u32, u32>,
+    /// parent -> live children, oldest first.
+    kids: HashMap<u32, Vec<u32>>,
     /// Ids removed at some point, for stale lookups.
     dead: Vec<u32>,
     limit: Option<usize>,
@@ -214,19 +216,22 @@ impl Model {
         let (v, _) = self.live.remove(&id)?;
         self.removed += 1;
         self.dead.push(id);
-        self.parent.remove(&id);
-        self.parent.retain(|_, p| *p != id);
+        if let Some(parent) = self.parent.remove(&id) {
+            if let Some(siblings) = self.kids.get_mut(&parent) {
+                siblings.retain(|&c| c != id);
+            }
+        }
+        for child in self.kids.remove(&id).unwrap_or_default() {
+            self.parent.remove(&child);
+        }
         Some(v)
     }
+    fn link(&mut self, parent: u32, child: u32) {
+        self.parent.insert(child, parent);
+        self.kids.entry(parent).or_default().push(child);
+    }
     fn children(&self, id: u32) -> Vec<u32> {
-        let mut kids: Vec<(u64, u32)> = self
-            .parent
-            .iter()
-            .filter(|(_, &p)| p == id)
-            .map(|(&c, _)| (self.live[&c].1, c))
-            .collect();
-        kids.sort_unstable();
-        kids.into_iter().map(|(_, c)| c).collect()
+        self.kids.get(&id).cloned().unwrap_or_default()
     }
     /// `id` and its descendants, descendants first, siblings oldest first.
     fn subtree(&self, id: u32, out: &mut Vec<u32>) {
@@ -392,7 +397,7 @@ pub fn run(ops: &[Op]) {
                         let id = key.into_raw();
                         assert!(!m.live.contains_key(&id), "{}: issued a live id", ctx());
                         m.add(id, v);
-                        m.parent.insert(id, parent);
+                        m.link(parent, id);
                         assert_eq!(reg.parent(key).map(Key::into_raw), Some(parent));
                     }
                     Err(refused) => {
