@@ -251,6 +251,24 @@ fn shutdown_ends_each_forgotten_span_once_then_refuses() -> R {
 }
 
 #[test]
+fn a_dropped_provider_handle_shuts_the_provider_down() -> R {
+    let (mut s, provider, tracer) = session(Build::Registry)?;
+    let _forgotten = span(&mut s, tracer, "forgotten", Parent::NewRoot)?;
+    provider.resource_drop(&mut s.store)?;
+    let spans = s.take_telemetry().spans;
+    let names: Vec<&str> = spans.iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(names, ["forgotten"], "ended once, when its provider went");
+    assert!(matches!(&spans[0].status, Status::Error(m) if m.contains("never ended")));
+    assert_eq!(
+        s.start_span(tracer, "late", Parent::NewRoot)?.err(),
+        Some(OtelError::ShutDown)
+    );
+    let stats = s.api.wrr_otel_admin().call_stats(&mut s.store)?;
+    assert_eq!(stats.live, 0, "nothing left registered");
+    Ok(())
+}
+
+#[test]
 fn parents_come_from_the_caller_the_current_span_or_the_host() -> R {
     let (mut s, _provider, tracer) = session(Build::Registry)?;
     // No host span: `current` with nothing open starts a new trace.

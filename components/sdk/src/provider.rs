@@ -32,8 +32,8 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 /// refused still works, unregistered.
 pub(crate) struct ProviderImpl {
     provider: ProviderRef,
-    /// Holds the tree's root; dropping the provider's handle removes it (its
-    /// children stay registered, as roots). `Err` when the registry refused.
+    /// Holds the tree's root; `Drop` below shuts the provider down before
+    /// this guard lets go of it. `Err` when the registry refused.
     _entry: Result<Entry, Rejected<Arc<Mutex<Node>>>>,
 }
 
@@ -185,6 +185,16 @@ impl GuestProvider for ProviderImpl {
         }
         self.export_metrics(meters.iter_mut());
         Ok(())
+    }
+}
+
+/// A provider whose handle is dropped is shut down, as opentelemetry-rust's
+/// provider is on drop: otherwise the spans the app forgot and the meters'
+/// last values would stay registered as roots and never be exported.
+impl Drop for ProviderImpl {
+    fn drop(&mut self) {
+        // Already shut down: nothing left to end.
+        let _ = GuestProvider::shutdown(self);
     }
 }
 
