@@ -3,7 +3,9 @@
 //! logs, metrics, traps, re-entrancy and memory.
 
 use telemetry_host::bindings::sdk::exports::wrr::otel::logs::{LogContext, LogRecord};
-use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::{Number, NumberType, Temporality};
+use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::{
+    self, Number, NumberType, Temporality,
+};
 use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Parent};
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
 use telemetry_host::bindings::sdk::wasi::otel::metrics::{MetricData, MetricNumber};
@@ -21,6 +23,17 @@ fn session(build: Build) -> R<(SdkSession, ResourceAny, ResourceAny)> {
     let provider = s.provider("test", Temporality::Cumulative)?;
     let tracer = s.tracer(provider, "test")?;
     Ok((s, provider, tracer))
+}
+
+/// A `u64` counter `c` on a new meter `m` of `provider`, with the metrics
+/// interface to call it through.
+fn u64_counter(s: &mut SdkSession, provider: ResourceAny) -> R<(metrics::Guest, ResourceAny)> {
+    let meter = s.meter(provider, "m")??;
+    let m = s.api.wrr_otel_metrics().clone();
+    let counter = m
+        .meter()
+        .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
+    Ok((m, counter))
 }
 
 /// Starts a span named `name` (with an attribute saying so).
@@ -459,11 +472,7 @@ fn every_instrument_kind_and_delta_temporality() -> R {
 #[test]
 fn an_instrument_refuses_attribute_sets_past_its_cardinality_limit() -> R {
     let (mut s, provider, _) = session(Build::Registry)?;
-    let meter = s.meter(provider, "m")??;
-    let m = s.api.wrr_otel_metrics().clone();
-    let counter = m
-        .meter()
-        .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
+    let (m, counter) = u64_counter(&mut s, provider)?;
     for i in 0..2_000 {
         m.counter().call_add(
             &mut s.store,
@@ -579,11 +588,7 @@ fn a_provider_the_registry_refused_still_works_and_shuts_down() -> R {
     let _forgotten = span(&mut s, tracer, "forgotten", Parent::Span(done))?;
     s.end_span(done)?;
     // Its meters work too, and are flushed.
-    let meter = s.meter(provider, "m")??;
-    let m = s.api.wrr_otel_metrics().clone();
-    let counter = m
-        .meter()
-        .call_counter(&mut s.store, meter, "c", &options(NumberType::U64))??;
+    let (m, counter) = u64_counter(&mut s, provider)?;
     m.counter()
         .call_add(&mut s.store, counter, Number::U64(5), &[])??;
     s.api
