@@ -16,7 +16,7 @@
 use crate::error::{Error, Rejected};
 use crate::key::{decode_wide, AsKey, Id, Key};
 use crate::registration::Registration;
-use crate::registry::{Place, ResourceRegistry, Value};
+use crate::registry::{home_group, Place, ResourceRegistry, Value};
 use crate::taken::Taken;
 
 /// What `take_tree` hands back: each entry of the subtree with its value.
@@ -78,7 +78,14 @@ impl<T> ResourceRegistry<T> {
             None => return Err(Rejected::new(Error::NotFound, value)),
         };
         match shard.claim() {
-            Some(slot) => self.admit(shard_index, &mut shard, slot, Some(parent), value),
+            Some(slot) => self.admit(
+                shard_index,
+                home_group(),
+                &mut shard,
+                slot,
+                Some(parent),
+                value,
+            ),
             None => {
                 drop(shard);
                 Err(Rejected::new(self.counts.refuse(Error::Exhausted), value))
@@ -157,13 +164,15 @@ impl<T> ResourceRegistry<T> {
         let root = shard.lookup(id).ok_or(Error::NotFound)?;
         let order = shard.subtree(root);
         let mut ended = Vec::with_capacity(order.len());
+        let mut release = self.counts.release_many();
         for loc in order {
             let raw = shard.key_of(id.shard(), loc);
             if let Some(entry) = shard.remove_at(loc) {
+                release.add(entry.born);
                 ended.push((raw, entry.value));
             }
         }
-        self.counts.release(ended.len());
+        release.finish();
         drop(shard);
         Ok(ended
             .into_iter()

@@ -5,9 +5,13 @@
 //! operation holds at most one shard lock, so this cannot deadlock, and it
 //! gives a consistent cut: what it sees was all alive at one instant, never an
 //! entry removed from one shard next to its successor added to another.
+//!
+//! Only the leak report is ordered (by age): sorting costs more than the
+//! whole of a drain, and a flush or a shutdown has no use for the order.
 
 use std::sync::Arc;
 
+use crate::counts::tick_of;
 use crate::key::{decode, Key};
 use crate::registry::{ResourceRegistry, Value};
 use crate::shard::{Counters, Shard};
@@ -16,33 +20,23 @@ use crate::sync::{lock, MutexGuard};
 use crate::taken::Taken;
 
 impl<T> ResourceRegistry<T> {
-    fn lock_all(&self) -> Vec<MutexGuard<'_, Shard<T>>> {
+    pub(crate) fn lock_all(&self) -> Vec<MutexGuard<'_, Shard<T>>> {
         self.shards.iter().map(|shard| lock(shard)).collect()
     }
 
-    /// `each` applied to every live entry, oldest first; `also` runs in the
-    /// same cut, under the locks.
-    fn collect<R>(
-        &self,
-        mut each: impl FnMut(u32, &Value<T>, u64) -> R,
-        also: impl FnOnce(),
-    ) -> Vec<R> {
-        let mut out = Vec::new();
+    /// `each` applied to every live entry, in storage order, under the locks.
+    fn collect<R>(&self, mut each: impl FnMut(u32, &Value<T>, u64) -> R) -> Vec<R> {
+        let mut out = Vec::with_capacity(self.len());
         let shards = self.lock_all();
         for (index, shard) in shards.iter().enumerate() {
-            shard.for_each(index, |raw, value, born| {
-                out.push((born, each(raw, value, born)))
-            });
+            shard.for_each(index, |raw, value, born| out.push(each(raw, value, born)));
         }
-        also();
         drop(shards);
-        // Births are unique, so an unstable sort gives the same order.
-        out.sort_unstable_by_key(|&(born, _)| born);
-        out.into_iter().map(|(_, r)| r).collect()
+        out
     }
 
-    /// Every live entry, oldest first, with clones of their values: a
-    /// consistent cut (all of them were alive together at one instant, even
+    /// Every live entry, with clones of their values, in no particular order:
+    /// a consistent cut (all of them were alive together at one instant, even
     /// under concurrent use). The registry's locks are released before this
     /// returns.
     ///
@@ -52,17 +46,15 @@ impl<T> ResourceRegistry<T> {
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
     /// reg.register(Arc::new(Mutex::new(1)));
     /// reg.register(Arc::new(Mutex::new(2)));
-    /// let values: Vec<u8> = reg.snapshot().iter().map(|(_, v)| *v.lock().unwrap()).collect();
+    /// let mut values: Vec<u8> = reg.snapshot().iter().map(|(_, v)| *v.lock().unwrap()).collect();
+    /// values.sort();
     /// assert_eq!(values, [1, 2]);
     /// ```
     pub fn snapshot(&self) -> Vec<(Key<T>, Value<T>)> {
-        self.collect(
-            |raw, value, _| (Key::from_raw(raw), Arc::clone(value)),
-            || {},
-        )
+        self.collect(|raw, value, _| (Key::from_raw(raw), Arc::clone(value)))
     }
 
-    /// Calls `f` with every live entry, oldest first (a flush). `f` runs with
+    /// Calls `f` with every live entry, in no particular order (a flush). `f` runs with
     /// no registry lock held, so it may call back into the registry; ending an
     /// entry from inside `f` works, and hands its value back as
     /// [`Taken::Shared`] (the iteration holds a clone until `f` returns).
@@ -87,9 +79,9 @@ impl<T> ResourceRegistry<T> {
         }
     }
 
-    /// Removes every live entry and returns them, oldest first. Each entry is
-    /// returned by exactly one `drain` (or other removal), even under races;
-    /// all of them are taken at one instant.
+    /// Removes every live entry and returns them, in no particular order.
+    /// Each entry is returned by exactly one `drain` (or other removal), even
+    /// under races; all of them are taken at one instant.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -104,20 +96,18 @@ impl<T> ResourceRegistry<T> {
     pub fn drain(&self) -> Vec<(Key<T>, Value<T>)> {
         let mut out = Vec::with_capacity(self.len());
         let mut shards = self.lock_all();
+        let mut release = self.counts.release_many();
         for (index, shard) in shards.iter_mut().enumerate() {
-            shard.drain_into(index, &mut out);
+            shard.drain_into(index, &mut out, |birth| release.add(birth));
         }
-        self.counts.release(out.len());
+        release.finish();
         drop(shards);
-        out.sort_unstable_by_key(|(_, entry)| entry.born);
-        out.into_iter()
-            .map(|(raw, entry)| (Key::from_raw(raw), entry.value))
-            .collect()
+        out
     }
 
     /// Removes every live entry and hands each back as [`Taken`]: the owned
     /// `T` where the registry held the last reference, the shared value
-    /// otherwise. Oldest first, each exactly once.
+    /// otherwise. Each exactly once, in no particular order.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -135,8 +125,9 @@ impl<T> ResourceRegistry<T> {
             .collect()
     }
 
-    /// Removes every live entry and hands each to `finalize` exactly once,
-    /// oldest first, as [`Taken`] (ending what is still open at shutdown).
+    /// Removes every live entry and hands each to `finalize` exactly once, as
+    /// [`Taken`], in no particular order (ending what is still open at
+    /// shutdown).
     /// Returns how many were finalized. `finalize` runs with no registry lock
     /// held.
     ///
@@ -192,8 +183,8 @@ impl<T> ResourceRegistry<T> {
                 Err(_) => None,
             };
             let taken = same.and_then(|loc| shard.remove_at(loc));
-            if taken.is_some() {
-                self.counts.release(1);
+            if let Some(entry) = &taken {
+                self.counts.release(entry.born);
             }
             drop(shard);
             if let Some(entry) = taken {
@@ -243,7 +234,7 @@ impl<T> ResourceRegistry<T> {
         // Read under the locks: every registration reserves its count and
         // raises the high-water mark under its shard's lock, just before it
         // stores its entry, so these agree with what the shards hold.
-        let counts = &*self.counts;
+        let counts = &self.counts;
         let stats = Stats {
             live: (sum.registered - sum.removed) as usize,
             high_water: counts.high_water(),
@@ -260,7 +251,9 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// Every entry still alive, oldest first by the logical clock: what was
-    /// never ended, at shutdown.
+    /// never ended, at shutdown. Entries registered by one thread come in the
+    /// order it registered them; see [`Stats::clock`] for how entries of
+    /// different threads compare.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -271,14 +264,22 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(report.entries[0].key.into_raw(), forgotten);
     /// ```
     pub fn leak_report(&self) -> LeakReport<T> {
-        let mut now = 0;
-        let entries = self.collect(
-            |raw, _, born| Leak {
-                key: Key::from_raw(raw),
-                born,
-            },
-            || now = self.counts.clock(),
-        );
+        let mut entries = Vec::new();
+        let shards = self.lock_all();
+        for (index, shard) in shards.iter().enumerate() {
+            shard.for_each(index, |raw, _, born| {
+                entries.push(Leak {
+                    key: Key::from_raw(raw),
+                    born: tick_of(born),
+                })
+            });
+        }
+        let now = self.counts.clock();
+        drop(shards);
+        // Groups count ticks apart, so entries of threads in different
+        // groups can share a tick: the key settles those, for an order that
+        // does not depend on storage.
+        entries.sort_unstable_by_key(|leak| (leak.born, leak.key.into_raw()));
         LeakReport { entries, now }
     }
 

@@ -15,9 +15,9 @@ use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::counts::{Counts, UNBOUNDED};
+use crate::counts::{Budget, UNBOUNDED};
 use crate::error::{Error, Rejected};
-use crate::key::{decode_wide, encode, AsKey, Check, Id, Key, WideKey, MAX_ISSUED, SHARDS};
+use crate::key::{decode_wide, encode, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS};
 use crate::registration::{OwnedRegistration, Registration};
 use crate::shard::{Entry, Shard};
 use crate::sync::{lock, CachePadded, Mutex, MutexGuard};
@@ -80,7 +80,7 @@ use crate::tree::Loc;
 /// `Mutex` panics. A panic in user code leaves the registry usable.
 pub struct ResourceRegistry<T> {
     pub(crate) shards: [CachePadded<Mutex<Shard<T>>>; SHARDS],
-    pub(crate) counts: CachePadded<Counts>,
+    pub(crate) counts: Budget,
 }
 
 /// The values users store: always std's `Mutex`, also under loom, where only
@@ -133,7 +133,7 @@ impl<T> ResourceRegistry<T> {
     const fn build(limit: usize) -> Self {
         ResourceRegistry {
             shards: [Self::EMPTY_SHARD; SHARDS],
-            counts: CachePadded(Counts::new(limit)),
+            counts: Budget::new(limit),
         }
     }
 
@@ -190,7 +190,7 @@ impl<T> ResourceRegistry<T> {
     pub fn with_limit(limit: usize) -> Self {
         ResourceRegistry {
             shards: std::array::from_fn(|_| CachePadded(Mutex::new(Shard::new()))),
-            counts: CachePadded(Counts::new(limit)),
+            counts: Budget::new(limit),
         }
     }
 }
@@ -210,9 +210,6 @@ impl<T> fmt::Debug for ResourceRegistry<T> {
     }
 }
 
-/// Shards per thread group (see [`home_shard`]).
-const GROUP: usize = if SHARDS >= 4 { 4 } else { SHARDS };
-
 /// The shard this thread registers into next. Threads are spread over groups
 /// of [`GROUP`] shards in the order they first register, and each thread
 /// rotates through its group: threads working on their own resources rarely
@@ -220,6 +217,18 @@ const GROUP: usize = if SHARDS >= 4 { 4 } else { SHARDS };
 /// spread over several locks rather than one.
 #[inline]
 fn home_shard() -> usize {
+    home(true)
+}
+
+/// The group this thread registers into: its entries take their birth ticks
+/// from this group's clock wherever they are stored (`counts.rs`).
+#[inline]
+pub(crate) fn home_group() -> usize {
+    home(false) / GROUP
+}
+
+#[inline]
+fn home(rotate: bool) -> usize {
     // Under loom one shard: the thread-local and the counter below live
     // outside the model and would move entries to other shards each time loom
     // replays an interleaving, which it cannot follow.
@@ -237,7 +246,11 @@ fn home_shard() -> usize {
         if shard == usize::MAX {
             shard = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * GROUP % SHARDS;
         }
-        home.set(shard - shard % GROUP + (shard + 1) % GROUP);
+        home.set(if rotate {
+            shard - shard % GROUP + (shard + 1) % GROUP
+        } else {
+            shard
+        });
         shard
     })
     .unwrap_or(0)
@@ -309,7 +322,7 @@ impl<T> ResourceRegistry<T> {
             Id::Caller(raw) => raw,
             _ => return Err(Rejected::new(Error::InvalidId, value)),
         };
-        match self.counts.reserve() {
+        match self.counts.reserve(home_group()) {
             Ok(born) => {
                 shard.add_named(raw, Entry { value, born });
                 Ok(None)
@@ -382,7 +395,7 @@ impl<T> ResourceRegistry<T> {
         let loc = shard.lookup(id)?;
         let entry = shard.remove_at(loc)?;
         // Under the lock, so that the count never holds a removed entry.
-        self.counts.release(1);
+        self.counts.release(entry.born);
         drop(shard);
         Some(entry.value)
     }
@@ -462,7 +475,7 @@ impl<T> ResourceRegistry<T> {
             let index = (home + step) % SHARDS;
             let mut shard = lock(&self.shards[index]);
             if let Some(slot) = shard.claim() {
-                return self.admit(index, &mut shard, slot, None, value);
+                return self.admit(index, home / GROUP, &mut shard, slot, None, value);
             }
         }
         Err(Rejected::new(self.counts.refuse(Error::Exhausted), value))
@@ -474,12 +487,13 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn admit(
         &self,
         shard_index: usize,
+        home_group: usize,
         shard: &mut Shard<T>,
         slot: u32,
         parent: Option<Loc>,
         value: Value<T>,
     ) -> Result<Place, Rejected<Value<T>>> {
-        match self.counts.reserve() {
+        match self.counts.reserve(home_group) {
             Ok(born) => {
                 let generation = shard.fill(slot, Entry { value, born });
                 if let Some(parent) = parent {
@@ -600,7 +614,7 @@ impl<T> ResourceRegistry<T> {
             return Err(Error::HasChildren);
         }
         let entry = shard.remove_at(loc).ok_or(Error::NotFound)?;
-        self.counts.release(1);
+        self.counts.release(entry.born);
         drop(shard);
         Ok(Taken::from_arc(entry.value))
     }
@@ -636,7 +650,7 @@ impl<T> ResourceRegistry<T> {
         if limit > MAX_ISSUED {
             return Err(Error::LimitTooHigh { max: MAX_ISSUED });
         }
-        self.counts.set_limit(limit);
+        self.switch_limit(limit);
         Ok(())
     }
 
@@ -651,7 +665,18 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_ok());
     /// ```
     pub fn lift_limit(&self) {
-        self.counts.set_limit(UNBOUNDED);
+        self.switch_limit(UNBOUNDED);
+    }
+
+    /// Bounded and unbounded registries keep their counts in different places
+    /// (`counts.rs`); every shard is locked while they move.
+    fn switch_limit(&self, limit: usize) {
+        let shards = self.lock_all();
+        self.counts.rebalance(limit, home_group(), |count| {
+            for (index, shard) in shards.iter().enumerate() {
+                shard.for_each(index, |_, _, birth| count(birth));
+            }
+        });
     }
 }
 
@@ -715,12 +740,22 @@ mod tests {
         for (n, &k) in keys.iter().enumerate() {
             assert_eq!(*reg.get(k).unwrap().lock().unwrap(), n);
         }
-        let drained = reg.drain();
-        let values: Vec<usize> = drained.iter().map(|(_, v)| *v.lock().unwrap()).collect();
+        let report: Vec<u32> = reg
+            .leak_report()
+            .entries
+            .iter()
+            .map(|l| l.key.into_raw())
+            .collect();
         assert_eq!(
-            values,
-            (0..1000).collect::<Vec<_>>(),
-            "drain is oldest first"
+            report, keys,
+            "one thread's entries are reported oldest first"
         );
+        let mut values: Vec<usize> = reg
+            .drain()
+            .iter()
+            .map(|(_, v)| *v.lock().unwrap())
+            .collect();
+        values.sort_unstable();
+        assert_eq!(values, (0..1000).collect::<Vec<_>>(), "each once");
     }
 }

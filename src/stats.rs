@@ -26,7 +26,13 @@ use crate::key::Key;
 pub struct Stats {
     /// Entries alive now.
     pub live: usize,
-    /// The most entries that were alive at once.
+    /// The most entries that were alive at once. Exact on wasm32, in a
+    /// registry with a limit, and wherever one thread registers everything.
+    /// Otherwise, natively and without a limit, threads count in their own
+    /// group of shards and this is the sum of the groups' marks: never below
+    /// the true mark, above it only when threads of different groups peaked
+    /// at different times. One exact mark would need one counter that every
+    /// thread writes, which is what makes a registry slow on several cores.
     pub high_water: usize,
     /// Entries ever added (by `register` and its variants, children included,
     /// or by `insert` under a caller-chosen id that held nothing).
@@ -53,6 +59,12 @@ pub struct Stats {
     /// tick per entry added (what `registered` counts), modulo 2^40. Nothing
     /// else moves it: not a refusal, a replacement by `insert` (the entry
     /// keeps its age), a lookup or a removal.
+    ///
+    /// An entry's birth tick ([`Leak::born`]) comes from the clock of the
+    /// registering thread's group of shards: one thread's entries are
+    /// numbered in the order it registered them, and so are all entries on
+    /// wasm32; entries from threads in different groups are numbered apart
+    /// and compare only roughly (no thread waits on another to number them).
     pub clock: u64,
 }
 
@@ -85,7 +97,8 @@ impl fmt::Display for Stats {
 pub struct Leak<T> {
     /// The entry's key.
     pub key: Key<T>,
-    /// The logical time it was added (the registry's clock then).
+    /// The logical time it was added: its group's tick (see
+    /// [`Stats::clock`]).
     pub born: u64,
 }
 
