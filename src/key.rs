@@ -195,22 +195,20 @@ pub(crate) fn encode_wide(shard: usize, index: usize, generation: u64) -> u64 {
 /// What a `u32` id names.
 #[inline]
 pub(crate) fn decode(raw: u32) -> Id {
-    if raw == 0 {
+    // Issued keys first, with one comparison: they are what lookups carry
+    // most, and every `u32` from `2^20` up has a tag that is not 0.
+    if raw >= 1 << SLOT_ID_BITS {
+        let (shard, index) = split_slot_id(raw & SLOT_ID_MASK);
+        return Id::Slot {
+            shard,
+            index,
+            check: Check::Narrow(raw >> SLOT_ID_BITS),
+        };
+    }
+    if raw == 0 || raw > MAX_CALLER_ID {
         return Id::Invalid;
     }
-    if raw <= MAX_CALLER_ID {
-        return Id::Caller(raw);
-    }
-    let tag = raw >> SLOT_ID_BITS;
-    if tag == 0 {
-        return Id::Invalid;
-    }
-    let (shard, index) = split_slot_id(raw & SLOT_ID_MASK);
-    Id::Slot {
-        shard,
-        index,
-        check: Check::Narrow(tag),
-    }
+    Id::Caller(raw)
 }
 
 /// What a `u64` id names: a wide key, or a `u32` id widened.
