@@ -111,8 +111,8 @@ impl<T> ResourceRegistry<T> {
         match shard.find(id) {
             Ok(loc) => shard
                 .children(loc)
-                .iter()
-                .map(|&child| Key::from_raw(shard.key_of(id.shard(), child)))
+                .into_iter()
+                .map(|child| Key::from_raw(shard.key_of(id.shard(), child)))
                 .collect(),
             Err(_) => Vec::new(),
         }

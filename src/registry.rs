@@ -610,7 +610,7 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn take_id(&self, id: Id) -> Result<Taken<T>, Error> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id).ok_or(Error::NotFound)?;
-        if !shard.children(loc).is_empty() {
+        if shard.has_children(loc) {
             return Err(Error::HasChildren);
         }
         let entry = shard.remove_at(loc).ok_or(Error::NotFound)?;

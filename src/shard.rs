@@ -250,8 +250,17 @@ impl<T> Shard<T> {
         self.tree.as_ref()?.parent(loc)
     }
 
-    pub(crate) fn children(&self, loc: Loc) -> &[Loc] {
-        self.tree.as_ref().map_or(&[], |tree| tree.children(loc))
+    pub(crate) fn has_children(&self, loc: Loc) -> bool {
+        self.tree
+            .as_ref()
+            .map_or(false, |tree| tree.has_children(loc))
+    }
+
+    /// The children of `loc`, oldest first.
+    pub(crate) fn children(&self, loc: Loc) -> Vec<Loc> {
+        self.tree
+            .as_ref()
+            .map_or_else(Vec::new, |tree| tree.children(loc))
     }
 
     pub(crate) fn subtree(&self, loc: Loc) -> Vec<Loc> {
