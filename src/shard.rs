@@ -315,14 +315,33 @@ impl<T> Shard<T> {
         mut removed: impl FnMut(u64),
     ) {
         let before = out.len();
-        for index in 0..self.slots.len() as u32 {
-            if self.slots[index as usize].value.is_some() {
-                let raw = self.key_of(shard, Loc::Slot(index));
-                if let Some(entry) = self.vacate(index) {
-                    removed(entry.born);
-                    out.push((Key::from_raw(raw), entry.value));
-                }
+        // `vacate` for every occupied slot, in one pass: the slots it vacates
+        // join the queue in index order, each linked to the next as it goes.
+        let (mut first, mut last) = (0, 0);
+        let mut prev_link: Option<&mut u64> = None;
+        for (index, slot) in self.slots.iter_mut().enumerate() {
+            let value = match slot.value.take() {
+                Some(value) => value,
+                None => continue,
+            };
+            out.push((Key::from_raw(encode(shard, index, slot.generation)), value));
+            removed(slot.link);
+            slot.generation = next_generation(slot.generation);
+            slot.link = 0;
+            last = index as u32 + 1;
+            match prev_link.take() {
+                Some(link) => *link = u64::from(last),
+                None => first = last,
             }
+            prev_link = Some(&mut slot.link);
+        }
+        if first != 0 {
+            match self.tail {
+                0 => self.head = first,
+                tail => self.slots[tail as usize - 1].link = u64::from(first),
+            }
+            self.tail = last;
+            self.queued += out.len() - before;
         }
         if let Some(named) = &mut self.named {
             out.extend(named.drain().map(|(raw, entry)| {
@@ -457,6 +476,40 @@ mod tests {
             check: Check::Exact(FIRST_GENERATION),
         };
         assert!(s.find(exact).is_err(), "a guard's generation never wraps");
+    }
+
+    /// The vacant slots, in the order they will be reused.
+    fn queue(s: &Shard<u32>) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut next = s.head;
+        while next != 0 {
+            out.push(next - 1);
+            next = s.slots[next as usize - 1].link as u32;
+        }
+        assert_eq!(
+            (out.len(), out.last().map(|i| i + 1)),
+            (s.queued, Some(s.tail).filter(|&t| t != 0))
+        );
+        out
+    }
+
+    #[test]
+    fn drain_queues_its_slots_behind_those_already_waiting() {
+        let mut s = Shard::new();
+        let keys: Vec<u32> = (0..4).map(|n| register(&mut s, n)).collect();
+        remove(&mut s, keys[2]);
+        remove(&mut s, keys[0]);
+        let mut out = Vec::new();
+        s.drain_into(0, &mut out, |_| {});
+        assert_eq!(queue(&s), [2, 0, 1, 3]);
+        assert!(keys.iter().all(|&k| value(&s, k).is_none()));
+        // Drained again when already empty: nothing moves.
+        s.drain_into(0, &mut out, |_| {});
+        assert_eq!(queue(&s), [2, 0, 1, 3]);
+        let mut fresh = Shard::new();
+        register(&mut fresh, 7);
+        fresh.drain_into(0, &mut out, |_| {});
+        assert_eq!(queue(&fresh), [0]);
     }
 
     #[test]
