@@ -60,6 +60,7 @@ pub(crate) struct Tree {
 }
 
 impl Tree {
+    #[inline]
     fn get(&self, loc: Loc) -> Links {
         match loc {
             Loc::Slot(index) => self.slots.get(index as usize).copied(),
@@ -68,25 +69,44 @@ impl Tree {
         .unwrap_or_default()
     }
 
-    /// Changes the links of `loc` (`Loc`s of no entry change nothing); a
-    /// caller id left with no links leaves the map.
-    fn update(&mut self, loc: Option<Loc>, f: impl FnOnce(&mut Links)) {
+    /// The links of `loc`, made room for if it has none yet. A caller id
+    /// left with no links must then be [`tidy`](Self::tidy)ed.
+    #[inline]
+    fn links_mut(&mut self, loc: Loc) -> &mut Links {
         match loc {
-            Some(Loc::Slot(index)) => {
+            Loc::Slot(index) => {
                 let index = index as usize;
                 if index >= self.slots.len() {
-                    self.slots.resize(index + 1, Links::default());
+                    self.grow(index);
                 }
-                f(&mut self.slots[index]);
+                &mut self.slots[index]
             }
-            Some(Loc::Caller(raw)) => {
-                let links = self.callers.entry(raw).or_default();
-                f(links);
-                if *links == Links::default() {
-                    self.callers.remove(&raw);
-                }
-            }
-            None => {}
+            Loc::Caller(raw) => self.caller_links(raw),
+        }
+    }
+
+    #[cold]
+    fn grow(&mut self, index: usize) {
+        self.slots.resize(index + 1, Links::default());
+    }
+
+    #[cold]
+    fn caller_links(&mut self, raw: u32) -> &mut Links {
+        self.callers.entry(raw).or_default()
+    }
+
+    /// Drops the map entry of a caller id that has no links left.
+    #[inline]
+    fn tidy(&mut self, loc: Loc) {
+        if let Loc::Caller(raw) = loc {
+            self.tidy_caller(raw);
+        }
+    }
+
+    #[cold]
+    fn tidy_caller(&mut self, raw: u32) {
+        if self.callers.get(&raw) == Some(&Links::default()) {
+            self.callers.remove(&raw);
         }
     }
 
@@ -94,18 +114,18 @@ impl Tree {
     /// `parent`.
     pub(crate) fn link(&mut self, parent: Loc, child: Loc) {
         let (p, c) = (link_of(parent), link_of(child));
-        let last = self.get(parent).last;
-        self.update(loc_of(last), |l| l.next = c);
-        self.update(Some(child), |l| {
-            l.parent = p;
-            l.prev = last;
-        });
-        self.update(Some(parent), |l| {
-            if l.first == NONE {
-                l.first = c;
-            }
-            l.last = c;
-        });
+        let parent_links = self.links_mut(parent);
+        let last = parent_links.last;
+        if parent_links.first == NONE {
+            parent_links.first = c;
+        }
+        parent_links.last = c;
+        if let Some(prev) = loc_of(last) {
+            self.links_mut(prev).next = c;
+        }
+        let child_links = self.links_mut(child);
+        child_links.parent = p;
+        child_links.prev = last;
     }
 
     pub(crate) fn parent(&self, loc: Loc) -> Option<Loc> {
@@ -131,27 +151,31 @@ impl Tree {
     /// its parent's list, and its children become roots (they stay alive).
     pub(crate) fn unlink(&mut self, loc: Loc) {
         let l = self.get(loc);
-        if l.parent != NONE {
-            let parent = loc_of(l.parent);
+        if l == Links::default() {
+            return; // never related: nothing to undo, nothing to allocate
+        }
+        *self.links_mut(loc) = Links::default();
+        self.tidy(loc);
+        if let Some(parent) = loc_of(l.parent) {
             match loc_of(l.prev) {
-                Some(prev) => self.update(Some(prev), |p| p.next = l.next),
-                None => self.update(parent, |p| p.first = l.next),
+                Some(prev) => self.links_mut(prev).next = l.next,
+                None => self.links_mut(parent).first = l.next,
             }
             match loc_of(l.next) {
-                Some(next) => self.update(Some(next), |n| n.prev = l.prev),
-                None => self.update(parent, |p| p.last = l.prev),
+                Some(next) => self.links_mut(next).prev = l.prev,
+                None => self.links_mut(parent).last = l.prev,
             }
+            self.tidy(parent);
         }
         let mut next = l.first;
         while let Some(child) = loc_of(next) {
-            next = self.get(child).next;
-            self.update(Some(child), |c| {
-                c.parent = NONE;
-                c.prev = NONE;
-                c.next = NONE;
-            });
+            let child_links = self.links_mut(child);
+            next = child_links.next;
+            child_links.parent = NONE;
+            child_links.prev = NONE;
+            child_links.next = NONE;
+            self.tidy(child);
         }
-        self.update(Some(loc), |own| *own = Links::default());
     }
 
     /// `loc` and all its descendants, every descendant before its ancestors
