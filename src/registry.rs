@@ -227,12 +227,26 @@ pub(crate) fn home_group() -> usize {
     home(false) / GROUP
 }
 
+/// Where this thread registers: `home` holds the next shard (`usize::MAX`
+/// until the thread first registers, when `next` numbers it).
+#[inline]
+fn pick_home(home: &Cell<usize>, next: impl FnOnce() -> usize, rotate: bool) -> usize {
+    let mut shard = home.get();
+    if shard == usize::MAX {
+        shard = next() * GROUP % SHARDS;
+    }
+    home.set(if rotate {
+        shard - shard % GROUP + (shard + 1) % GROUP
+    } else {
+        shard
+    });
+    shard
+}
+
+#[cfg(not(loom))]
 #[inline]
 fn home(rotate: bool) -> usize {
-    // Under loom one shard: the thread-local and the counter below live
-    // outside the model and would move entries to other shards each time loom
-    // replays an interleaving, which it cannot follow.
-    if SHARDS == 1 || cfg!(loom) {
+    if SHARDS == 1 {
         return 0;
     }
     // A plain std atomic: it only spreads threads, it does not order
@@ -241,19 +255,24 @@ fn home(rotate: bool) -> usize {
     thread_local! {
         static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
     }
-    HOME.try_with(|home| {
-        let mut shard = home.get();
-        if shard == usize::MAX {
-            shard = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed) * GROUP % SHARDS;
-        }
-        home.set(if rotate {
-            shard - shard % GROUP + (shard + 1) % GROUP
-        } else {
-            shard
-        });
-        shard
-    })
-    .unwrap_or(0)
+    let next = || NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    HOME.try_with(|home| pick_home(home, next, rotate))
+        .unwrap_or(0)
+}
+
+// Under loom the counter and the thread-local are loom's, so that each
+// execution starts afresh and the model threads get groups of their own (the
+// first thread to register group 0, the next group 1), as real threads do.
+#[cfg(loom)]
+fn home(rotate: bool) -> usize {
+    loom::lazy_static! {
+        static ref NEXT: crate::sync::AtomicUsize = crate::sync::AtomicUsize::new(0);
+    }
+    loom::thread_local! {
+        static HOME: Cell<usize> = Cell::new(usize::MAX);
+    }
+    let next = || NEXT.fetch_add(1, crate::sync::Ordering::Relaxed);
+    HOME.with(|home| pick_home(home, next, rotate))
 }
 
 impl<T> ResourceRegistry<T> {

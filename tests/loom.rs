@@ -136,3 +136,72 @@ fn stats_racing_register_and_remove_is_one_cut() {
         assert_ne!(worker.join().unwrap(), 0);
     });
 }
+
+#[test]
+fn threads_of_two_groups_count_apart_in_one_cut() {
+    explored("groups/stats", || {
+        let reg = Arc::new(ResourceRegistry::new());
+        let a = reg.register(val(1)); // this thread registers first: group 0
+        let other = {
+            let reg = reg.clone();
+            thread::spawn(move || {
+                let b = reg.register(val(2)); // group 1
+                assert!(reg.remove(a).is_some(), "released in group 0 from group 1");
+                b
+            })
+        };
+        let s = reg.stats();
+        assert_eq!(s.live as u64, s.registered - s.removed, "{:?}", s);
+        assert!(s.live <= s.high_water, "{:?}", s);
+        assert_eq!(s.clock, s.registered, "{:?}", s);
+        let b = other.join().unwrap();
+        let s = reg.stats();
+        assert_eq!(
+            (s.live, s.high_water, s.clock, reg.len()),
+            (1, 2, 2, 1),
+            "{:?}",
+            s
+        );
+        assert!(reg.get(b).is_some());
+        let report = reg.leak_report();
+        assert_eq!(report.entries.len(), 1);
+        assert_eq!(
+            (report.entries[0].born, report.now),
+            (0, 2),
+            "b was its group's first"
+        );
+        // Released in group 1 from group 0: every group's count back to zero.
+        assert!(reg.remove(b).is_some());
+        assert_eq!((reg.len(), reg.stats().live), (0, 0));
+    });
+}
+
+#[test]
+fn a_limit_set_and_lifted_while_another_group_registers_keeps_counts_exact() {
+    explored("limit/groups", || {
+        let reg = Arc::new(ResourceRegistry::new());
+        let a = reg.register(val(1));
+        let other = {
+            let reg = reg.clone();
+            thread::spawn(move || {
+                let b = reg.try_register(val(2)).is_ok();
+                let removed = reg.remove(a).is_some();
+                (b, removed)
+            })
+        };
+        reg.set_limit(1).unwrap();
+        let mine = reg.try_register(val(3)).is_ok();
+        reg.lift_limit();
+        let (theirs, removed) = other.join().unwrap();
+        assert!(removed);
+        let live = usize::from(mine) + usize::from(theirs);
+        let s = reg.stats();
+        assert_eq!((reg.len(), s.live), (live, live), "{:?}", s);
+        assert!(s.high_water >= live && s.high_water <= 3, "{:?}", s);
+        // Whatever moved where, the counts come back to zero, not below.
+        reg.clear();
+        assert_eq!((reg.len(), reg.stats().live), (0, 0));
+        reg.register(val(4));
+        assert_eq!(reg.len(), 1);
+    });
+}
