@@ -371,6 +371,30 @@ impl<T> ResourceRegistry<T> {
 
     #[inline]
     pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
+        // Issued keys inline; caller ids and `0` out of line, so that the
+        // common path carries none of the map's code.
+        match id {
+            Id::Slot {
+                shard,
+                index,
+                check,
+            } => {
+                let mut shard = lock(&self.shards[shard]);
+                match shard.slot_value(index, check) {
+                    Ok(value) => Some(Arc::clone(value)),
+                    Err(miss) => {
+                        shard.count_miss(miss);
+                        None
+                    }
+                }
+            }
+            _ => self.get_other(id),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn get_other(&self, id: Id) -> Option<Value<T>> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
         shard.value(loc).map(Arc::clone)
@@ -410,10 +434,35 @@ impl<T> ResourceRegistry<T> {
 
     #[inline]
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
+        match id {
+            Id::Slot {
+                shard,
+                index,
+                check,
+            } => {
+                let mut shard = lock(&self.shards[shard]);
+                let entry = match shard.slot_value(index, check) {
+                    Ok(_) => shard.remove_slot(index as u32)?,
+                    Err(miss) => {
+                        shard.count_miss(miss);
+                        return None;
+                    }
+                };
+                // Under the lock, so that the count never holds a removed entry.
+                self.counts.release(entry.born);
+                drop(shard);
+                Some(entry.value)
+            }
+            _ => self.remove_other(id),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn remove_other(&self, id: Id) -> Option<Value<T>> {
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
         let entry = shard.remove_at(loc)?;
-        // Under the lock, so that the count never holds a removed entry.
         self.counts.release(entry.born);
         drop(shard);
         Some(entry.value)

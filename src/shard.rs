@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::key::{
-    encode, encode_wide, next_generation, Id, Key, FIRST_GENERATION, LIVE_PER_SHARD, QUARANTINE,
-    SLOTS_PER_SHARD,
+    encode, encode_wide, next_generation, Check, Id, Key, FIRST_GENERATION, LIVE_PER_SHARD,
+    QUARANTINE, SLOTS_PER_SHARD,
 };
 use crate::tree::{Loc, Tree};
 
@@ -109,6 +109,22 @@ impl<T> Shard<T> {
                 _ => Err(Miss { stale: false }),
             },
             Id::Invalid => Err(Miss { stale: false }),
+        }
+    }
+
+    /// The value in slot `index` if `check` recognises its entry: the
+    /// common case of [`find`](Self::find), kept small enough to inline
+    /// without the caller-id map's code.
+    #[inline]
+    pub(crate) fn slot_value(&self, index: usize, check: Check) -> Result<&Arc<Mutex<T>>, Miss> {
+        match self.slots.get(index) {
+            Some(Slot {
+                value: Some(value),
+                generation,
+                ..
+            }) if check.matches(*generation) => Ok(value),
+            Some(_) => Err(Miss { stale: true }),
+            None => Err(Miss { stale: false }),
         }
     }
 
@@ -275,15 +291,34 @@ impl<T> Shard<T> {
     /// Removes the live entry at `loc`; its children, if any, become roots.
     #[inline]
     pub(crate) fn remove_at(&mut self, loc: Loc) -> Option<Entry<T>> {
-        let entry = match loc {
-            Loc::Slot(index) => self.vacate(index)?,
-            Loc::Caller(raw) => self.named.as_mut()?.remove(&raw)?,
-        };
+        match loc {
+            Loc::Slot(index) => self.remove_slot(index),
+            Loc::Caller(raw) => self.remove_named(raw),
+        }
+    }
+
+    /// [`remove_at`](Self::remove_at) for a slot.
+    #[inline]
+    pub(crate) fn remove_slot(&mut self, index: u32) -> Option<Entry<T>> {
+        let entry = self.vacate(index)?;
+        self.forget(Loc::Slot(index));
+        Some(entry)
+    }
+
+    #[cold]
+    fn remove_named(&mut self, raw: u32) -> Option<Entry<T>> {
+        let entry = self.named.as_mut()?.remove(&raw)?;
+        self.forget(Loc::Caller(raw));
+        Some(entry)
+    }
+
+    /// Counts a removal and drops the entry's relations.
+    #[inline]
+    fn forget(&mut self, loc: Loc) {
         if let Some(tree) = &mut self.tree {
             tree.unlink(loc);
         }
         self.counters.removed += 1;
-        Some(entry)
     }
 
     /// Empties an occupied slot: a new generation makes every copy of the
