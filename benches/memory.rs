@@ -12,49 +12,30 @@
 use std::alloc::System;
 use std::fmt::Write;
 
-use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
+use stats_alloc::{StatsAlloc, INSTRUMENTED_SYSTEM};
 use wit_resource_registry::ResourceRegistry;
 
 // Only registering is measured here; the other methods serve the timings.
 #[allow(dead_code)]
 mod support {
     pub mod contenders;
+    pub mod memory;
 }
-use support::contenders::{
-    Contender, Dash, Floor, MutexSlab, MutexSlotMap, Naive, Payload, ShardedSlab,
-};
+use support::contenders::{Contender, Dash, Floor, MutexSlab, MutexSlotMap, Naive, ShardedSlab};
+use support::memory::LIVE;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
 
-/// Live entries held while measuring.
-const LIVE: usize = 100_000;
-
-/// Bytes the contender holds (allocated and not freed) for `LIVE` entries.
 fn bytes_per_entry<C: Contender>() -> f64 {
-    // The values and the key list are allocated before counting starts: only
-    // what the registry allocates for itself is counted.
-    let mut values: Vec<_> = (0..LIVE as u64).map(Payload::new).collect();
-    let mut keys = Vec::with_capacity(LIVE);
-    let region = Region::new(GLOBAL);
-    let c = C::create();
-    // `drain` leaves the list's buffer allocated until after the count.
-    for value in values.drain(..) {
-        keys.push(c.register(value));
-    }
-    let stats = region.change();
-    drop(values);
-    // stats_alloc already folds reallocations into both totals.
-    let held = stats.bytes_allocated as i64 - stats.bytes_deallocated as i64;
-    std::hint::black_box((&c, &keys));
-    held as f64 / LIVE as f64
+    support::memory::bytes_per_entry::<C>(GLOBAL)
 }
 
 fn main() {
     let rows = [
         (
-            ResourceRegistry::<Payload>::NAME,
-            bytes_per_entry::<ResourceRegistry<Payload>>(),
+            ResourceRegistry::<support::contenders::Payload>::NAME,
+            bytes_per_entry::<ResourceRegistry<support::contenders::Payload>>(),
         ),
         (Naive::NAME, bytes_per_entry::<Naive>()),
         (MutexSlab::NAME, bytes_per_entry::<MutexSlab>()),

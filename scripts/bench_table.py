@@ -18,19 +18,23 @@ NATIVE = ["lifecycle", "get_hot", "churn", "drain", "mt_lifecycle", "mt_get"]
 NATIVE_PEERS = ["naive-hashmap", "mutex-slab", "mutex-slotmap", "sharded-slab", "dashmap", "floor-vec"]
 WASM = ["lifecycle_in_guest", "round_trip"]
 WASM_PEERS = ["naive-hashmap", "floor-no-registry"]
+# The native single-thread workloads, every peer, inside wasm (bench-guest).
+IN_WASM = ["wasm_lifecycle", "wasm_get_hot", "wasm_churn", "wasm_drain"]
 
 
 MEMORY = ROOT / "target" / "bench-memory.json"
+MEMORY_WASM = ROOT / "target" / "bench-memory-wasm.json"
 MEMORY_ROW = "bytes per live entry (100,000 live)"
 
 
-def memory():
-    """Bytes per live entry from `cargo bench --bench memory`, by contender."""
-    return json.loads(MEMORY.read_text()) if MEMORY.exists() else {}
+def memory(path=MEMORY):
+    """Bytes per live entry from `cargo bench --bench memory` (or, inside
+    wasm, from the wasm bench), by contender."""
+    return json.loads(path.read_text()) if path.exists() else {}
 
 
-def memory_row(peers):
-    mem = memory()
+def memory_row(peers, path=MEMORY):
+    mem = memory(path)
     ours = mem.get(OURS)
     cells = [f"{ours:.1f}" if ours is not None else "-"]
     for p in peers:
@@ -72,6 +76,8 @@ def table(groups, peers, unit_note):
         rows.append(f"| {g} | " + " | ".join(cells) + " |")
     if groups is NATIVE:
         rows.append(memory_row(peers))
+    if groups is IN_WASM:
+        rows.append(memory_row(peers, MEMORY_WASM))
     return "\n".join(rows)
 
 
@@ -84,7 +90,7 @@ def summary():
     best peer of the row, and (inside wasm) wit-bindgen with no registry."""
     head = "| workload | this crate | vs naive HashMap | vs best peer | best peer |"
     rows = [head, "|---|---|---|---|---|"]
-    for groups, peers in ((NATIVE, NATIVE_PEERS), (WASM, WASM_PEERS)):
+    for groups, peers in ((NATIVE, NATIVE_PEERS), (IN_WASM, NATIVE_PEERS), (WASM, WASM_PEERS)):
         for g in groups:
             ours = estimate(g, OURS)
             naive = estimate(g, "naive-hashmap")
@@ -94,15 +100,16 @@ def summary():
             rows.append(
                 f"| {g} | {fmt_ns(ours)} | {ratio(naive, ours)} | {ratio(best_ns, ours)} | {best} |"
             )
-    mem = memory()
-    ours = mem.get(OURS)
-    peers = [(b, p) for p, b in mem.items() if p not in (OURS, "floor-vec")]
-    if ours and peers:
-        best_b, best = min(peers)
-        rows.append(
-            f"| {MEMORY_ROW} | {ours:.1f} B | {ratio(mem.get('naive-hashmap'), ours)} | "
-            f"{ratio(best_b, ours)} | {best} |"
-        )
+    for label, path in ((MEMORY_ROW, MEMORY), (f"{MEMORY_ROW}, in wasm", MEMORY_WASM)):
+        mem = memory(path)
+        ours = mem.get(OURS)
+        peers = [(b, p) for p, b in mem.items() if p not in (OURS, "floor-vec")]
+        if ours and peers:
+            best_b, best = min(peers)
+            rows.append(
+                f"| {label} | {ours:.1f} B | {ratio(mem.get('naive-hashmap'), ours)} | "
+                f"{ratio(best_b, ours)} | {best} |"
+            )
     return "\n".join(rows)
 
 
@@ -118,12 +125,15 @@ def main():
     text = doc.read_text()
     text = splice(text, "native", table(NATIVE, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
     text = splice(text, "wasm", table(WASM, WASM_PEERS, "ns per lifecycle; peer (peer ÷ this crate)"))
+    text = splice(text, "wasm-peers", table(IN_WASM, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
     doc.write_text(text)
     readme = ROOT / "README.md"
     readme.write_text(splice(readme.read_text(), "perf", summary()))
     print(table(NATIVE, NATIVE_PEERS, "ns/op"))
     print()
     print(table(WASM, WASM_PEERS, "ns"))
+    print()
+    print(table(IN_WASM, NATIVE_PEERS, "ns/op"))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 //! The workloads, each `fn(iters) -> Duration` timing only the measured part,
 //! so criterion (`iter_custom`) and the quick mode run exactly the same code.
+//! Their steps (`fill`, `order`, `lifecycle_once`, `read`, `churn_step`) are
+//! also what the wasm guest of `components/bench-guest` runs, untimed, while
+//! the host times it.
 
 use std::hint::black_box;
 use std::sync::Barrier;
@@ -12,12 +15,12 @@ pub const LIFECYCLE_BACKGROUND: usize = 1_000;
 /// Entries alive for the lookup, churn and drain workloads.
 pub const LIVE: usize = 10_000;
 
-fn fill<C: Contender>(c: &C, n: usize) -> Vec<u64> {
+pub fn fill<C: Contender>(c: &C, n: usize) -> Vec<u64> {
     (0..n as u64).map(|i| c.register(Payload::new(i))).collect()
 }
 
 /// A fixed pseudo-random visiting order over `n` indices.
-fn order(n: usize, seed: u64) -> Vec<usize> {
+pub fn order(n: usize, seed: u64) -> Vec<usize> {
     let mut x = seed | 1;
     let mut idx: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
@@ -31,7 +34,7 @@ fn order(n: usize, seed: u64) -> Vec<usize> {
 
 /// register -> 4 x (get, lock the value, read a field) -> remove.
 #[inline]
-fn lifecycle_once<C: Contender>(c: &C, n: u64) {
+pub fn lifecycle_once<C: Contender>(c: &C, n: u64) {
     let key = c.register(Payload::new(n));
     for _ in 0..4 {
         let value = c.get(key).expect("just registered");
@@ -52,7 +55,7 @@ pub fn lifecycle<C: Contender>(iters: u64) -> Duration {
 }
 
 #[inline]
-fn read<C: Contender>(c: &C, key: u64) {
+pub fn read<C: Contender>(c: &C, key: u64) {
     let value = c.get(key).expect("live");
     let guard = value.lock().unwrap();
     black_box(guard.start);
@@ -61,7 +64,10 @@ fn read<C: Contender>(c: &C, key: u64) {
 pub fn get_hot<C: Contender>(iters: u64) -> Duration {
     let c = C::create();
     let keys = fill(&c, LIVE);
-    let visit: Vec<u64> = order(LIVE, 7).into_iter().map(|i| keys[i]).collect();
+    let visit: Vec<u64> = order(LIVE, GET_HOT_SEED)
+        .into_iter()
+        .map(|i| keys[i])
+        .collect();
     let start = Instant::now();
     for n in 0..iters as usize {
         read(&c, visit[n % LIVE]);
@@ -69,15 +75,25 @@ pub fn get_hot<C: Contender>(iters: u64) -> Duration {
     start.elapsed()
 }
 
+/// The visiting orders of `get_hot` and `churn`.
+pub const GET_HOT_SEED: u64 = 7;
+pub const CHURN_SEED: u64 = 11;
+
+/// Step `n` of churn: remove the entry at `visit[n % LIVE]`, register anew.
+#[inline]
+pub fn churn_step<C: Contender>(c: &C, keys: &mut [u64], visit: &[usize], n: usize) {
+    let slot = visit[n % LIVE];
+    black_box(c.remove(keys[slot]));
+    keys[slot] = c.register(Payload::new(n as u64));
+}
+
 pub fn churn<C: Contender>(iters: u64) -> Duration {
     let c = C::create();
     let mut keys = fill(&c, LIVE);
-    let visit = order(LIVE, 11);
+    let visit = order(LIVE, CHURN_SEED);
     let start = Instant::now();
     for n in 0..iters as usize {
-        let slot = visit[n % LIVE];
-        black_box(c.remove(keys[slot]));
-        keys[slot] = c.register(Payload::new(n as u64));
+        churn_step(&c, &mut keys, &visit, n);
     }
     start.elapsed()
 }

@@ -10,7 +10,9 @@
 //!    module into a component with wit-component;
 //! 3. composes the app with the SDK, and with the naive SDK, with wac-graph:
 //!    the SDK's exports satisfy the app's imports, so every span handle the
-//!    app holds crosses a component-to-component boundary.
+//!    app holds crosses a component-to-component boundary;
+//! 4. builds `components/bench-guest`, the native benchmarks' single-thread
+//!    workloads and peers as a core module (`src/bench_guest.rs` runs it).
 //!
 //! The wasm build goes through `scripts/wasm-cargo.sh` (rustup's wasm32
 //! target, or Debian's rustc-web); it fails with instructions when neither is
@@ -40,6 +42,9 @@ fn main() {
         "components/sdk/wit",
         "components/app/src",
         "components/app/Cargo.toml",
+        "components/bench-guest/src",
+        "components/bench-guest/Cargo.toml",
+        "benches/support",
         "src",
         "Cargo.toml",
         "scripts/wasm-cargo.sh",
@@ -65,6 +70,14 @@ fn main() {
             .expect("write component");
         components.insert(name, component);
     }
+    let bench = build_guest(
+        &repo,
+        &repo.join("components/bench-guest"),
+        &target,
+        "",
+        "registry_bench_guest",
+    );
+    std::fs::write(out.join("bench_guest.wasm"), bench).expect("write the bench guest");
     for (name, sdk) in [("service", "sdk"), ("service-naive", "sdk-naive")] {
         let composed = compose(&components["app"], &components[sdk])
             .unwrap_or_else(|e| panic!("composing the app with {}: {:#}", sdk, e));

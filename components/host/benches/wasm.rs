@@ -8,6 +8,10 @@
 //! * `round_trip`: the host calls start-span, set-attribute and end, against
 //!   the registry-backed and the naive SDK (each end is reported back to the
 //!   host through `wasi:otel`).
+//! * `wasm_lifecycle`, `wasm_get_hot`, `wasm_churn`, `wasm_drain`: the native
+//!   single-thread workloads of `benches/lifecycle.rs`, every contender,
+//!   compiled into one core module (`components/bench-guest`) and timed from
+//!   here; their memory count goes to `target/bench-memory-wasm.json`.
 //!
 //! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
 //! table and one `QUICK` line instead of running criterion.
@@ -15,6 +19,7 @@
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
+use telemetry_host::bench_guest::{BenchGuest, CONTENDERS, DRAINED, WORKLOADS};
 use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::Temporality;
 use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::Parent;
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
@@ -72,6 +77,62 @@ fn round_trips(build: Build) -> impl FnMut(u64) -> Duration {
 
 type Run = Box<dyn FnMut(u64) -> Duration>;
 
+/// `iters` steps of a native workload inside wasm (a drain of `DRAINED`
+/// entries is one step, refilled untimed before each).
+fn peer_in_wasm(workload: usize, contender: usize) -> Run {
+    let mut guest = BenchGuest::new().expect("instantiate the bench guest");
+    guest.prepare(workload, contender).expect("prepare");
+    if WORKLOADS[workload] == "drain" {
+        Box::new(move |iters| {
+            let mut total = Duration::ZERO;
+            for _ in 0..iters {
+                guest.rearm().expect("refill");
+                let start = Instant::now();
+                assert_eq!(guest.run(1).expect("drain"), DRAINED);
+                total += start.elapsed();
+            }
+            total
+        })
+    } else {
+        Box::new(move |iters| {
+            let start = Instant::now();
+            guest.run(iters).expect("run");
+            start.elapsed()
+        })
+    }
+}
+
+/// Every native single-thread workload against every peer, inside wasm.
+fn peers_in_wasm() -> Vec<(String, &'static str, Run)> {
+    let mut all = Vec::new();
+    for (w, workload) in WORKLOADS.iter().enumerate() {
+        for (c, contender) in CONTENDERS.iter().enumerate() {
+            all.push((format!("wasm_{}", workload), *contender, peer_in_wasm(w, c)));
+        }
+    }
+    all
+}
+
+/// Bytes per live entry of every contender inside wasm, printed and written
+/// to `target/bench-memory-wasm.json` for `scripts/bench_table.py`.
+fn memory_in_wasm() {
+    let mut guest = BenchGuest::new().expect("instantiate the bench guest");
+    let mut json = Vec::new();
+    for (c, contender) in CONTENDERS.iter().enumerate() {
+        let bytes = guest.bytes_per_entry(c).expect("count");
+        println!(
+            "MEMORY-WASM {:<14} {:6.1} bytes per live entry",
+            contender, bytes
+        );
+        json.push(format!("\"{}\": {:.2}", contender, bytes));
+    }
+    let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target/bench-memory-wasm.json");
+    if let Err(e) = std::fs::write(&out, format!("{{{}}}", json.join(", "))) {
+        eprintln!("could not write {}: {}", out.display(), e);
+    }
+}
+
 fn contenders() -> Vec<(&'static str, &'static str, Run)> {
     vec![
         (
@@ -113,6 +174,21 @@ fn bench(c: &mut Criterion) {
         }
         group.finish();
     }
+    let mut peers = peers_in_wasm();
+    for workload in WORKLOADS {
+        let group_name = format!("wasm_{}", workload);
+        let mut group = c.benchmark_group(&group_name);
+        if workload == "drain" {
+            group.sample_size(20);
+        }
+        for (_, name, run) in peers.iter_mut().filter(|p| p.0 == group_name) {
+            group.bench_function(BenchmarkId::from_parameter(*name), |b| {
+                b.iter_custom(&mut *run)
+            });
+        }
+        group.finish();
+    }
+    memory_in_wasm();
 }
 
 fn quick() {
@@ -141,6 +217,54 @@ fn quick() {
         ns("lifecycle_in_guest", "naive-hashmap") / ns("lifecycle_in_guest", "this-crate"),
         ns("round_trip", "naive-hashmap") / ns("round_trip", "this-crate"),
     );
+    quick_peers();
+    memory_in_wasm();
+}
+
+/// The native workloads inside wasm: a table of ns per step and one line of
+/// ratios (best peer ÷ this crate, floor-vec left out as in the native run).
+fn quick_peers() {
+    let mut results: Vec<(String, &str, f64)> = Vec::new();
+    for (workload, name, mut run) in peers_in_wasm() {
+        let n = if workload == "wasm_drain" {
+            20
+        } else {
+            200_000
+        };
+        run(n / 10);
+        let best = (0..5).map(|_| run(n)).min().unwrap_or_default();
+        results.push((workload, name, best.as_nanos() as f64 / n as f64));
+    }
+    print!("{:<16}", "ns/step");
+    for name in CONTENDERS {
+        print!("{:>15}", name);
+    }
+    println!();
+    let mut line = String::from("QUICK-WASM");
+    for workload in WORKLOADS {
+        let group = format!("wasm_{}", workload);
+        let ns = |c: &str| {
+            results
+                .iter()
+                .find(|r| r.0 == group && r.1 == c)
+                .map_or(f64::NAN, |r| r.2)
+        };
+        print!("{:<16}", group);
+        for name in CONTENDERS {
+            print!("{:>15.1}", ns(name));
+        }
+        println!();
+        let best = CONTENDERS[1..CONTENDERS.len() - 1]
+            .iter()
+            .map(|c| ns(c))
+            .fold(f64::INFINITY, f64::min);
+        line.push_str(&format!(
+            " {}_vs_best_peer={:.2}",
+            workload,
+            best / ns("this-crate")
+        ));
+    }
+    println!("{}", line);
 }
 
 criterion_group! {

@@ -7,6 +7,7 @@
 
 #![warn(missing_docs)]
 
+pub mod bench_guest;
 pub mod bindings;
 pub mod collector;
 mod imports;
