@@ -4,9 +4,8 @@
 //! Why per group: a count every thread writes is one cache line every core
 //! fights over; measured on 2 threads, it was most of what separated this
 //! registry from sharded-slab. Threads register into their own group of
-//! shards (`home_shard` in `registry.rs`), so without a limit each group keeps
-//! its own counts, and threads in different groups never write the same
-//! counter. A limit must be exact over the whole registry, so a bounded
+//! shards (`home.rs`), so without a limit each group keeps its own counts,
+//! and threads in different groups never write the same counter. A limit must be exact over the whole registry, so a bounded
 //! registry counts every shard in group 0's word instead; switching between
 //! the two ([`Budget::rebalance`]) happens with every shard locked.
 //!

@@ -74,9 +74,8 @@ pub(crate) const SHARD_BITS: u32 = 4;
 pub(crate) const SHARDS: usize = 1 << SHARD_BITS;
 const SHARD_MASK: u32 = (1 << SHARD_BITS) - 1;
 
-/// Shards per group: a thread registers into its home group (see
-/// `home_shard` in `registry.rs`), and each group keeps its own counts
-/// (`counts.rs`).
+/// Shards per group: a thread registers into its home group (see `home.rs`),
+/// and each group keeps its own counts (`counts.rs`).
 pub(crate) const GROUP: usize = if SHARDS >= 4 { 4 } else { SHARDS };
 
 /// Groups of shards in every registry.

@@ -179,6 +179,7 @@ mod children;
 mod counts;
 mod enumerate;
 mod error;
+mod home;
 mod key;
 mod registration;
 mod registry;

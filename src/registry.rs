@@ -5,18 +5,18 @@
 //! Design in short: the key names its shard, so every operation on one id
 //! takes exactly one shard lock, and only enumeration takes them all, in
 //! order. Registrations go to the registering thread's group of shards (see
-//! `home_shard`), so threads working on their own resources rarely meet on a
+//! `home.rs`), so threads working on their own resources rarely meet on a
 //! lock; a child goes to its parent's shard, so a subtree is under one lock.
 //! Values leave a shard before its lock is released and are dropped, or
 //! handed to user closures, only afterwards: user code never runs under a
 //! registry lock.
 
-use std::cell::Cell;
 use std::fmt;
 use std::sync::Arc;
 
 use crate::counts::{Budget, UNBOUNDED};
 use crate::error::{Error, Rejected};
+use crate::home::{home_group, home_shard};
 use crate::key::{decode_wide, encode, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS};
 use crate::registration::{OwnedRegistration, Registration};
 use crate::shard::{Entry, Shard};
@@ -208,71 +208,6 @@ impl<T> fmt::Debug for ResourceRegistry<T> {
             .field("limit", &self.limit())
             .finish_non_exhaustive()
     }
-}
-
-/// The shard this thread registers into next. Threads are spread over groups
-/// of [`GROUP`] shards in the order they first register, and each thread
-/// rotates through its group: threads working on their own resources rarely
-/// meet on a lock, and resources one thread creates for others to read are
-/// spread over several locks rather than one.
-#[inline]
-fn home_shard() -> usize {
-    home(true)
-}
-
-/// The group this thread registers into: its entries take their birth ticks
-/// from this group's clock wherever they are stored (`counts.rs`).
-#[inline]
-pub(crate) fn home_group() -> usize {
-    home(false) / GROUP
-}
-
-/// Where this thread registers: `home` holds the next shard (`usize::MAX`
-/// until the thread first registers, when `next` numbers it).
-#[inline]
-fn pick_home(home: &Cell<usize>, next: impl FnOnce() -> usize, rotate: bool) -> usize {
-    let mut shard = home.get();
-    if shard == usize::MAX {
-        shard = next() * GROUP % SHARDS;
-    }
-    home.set(if rotate {
-        shard - shard % GROUP + (shard + 1) % GROUP
-    } else {
-        shard
-    });
-    shard
-}
-
-#[cfg(not(loom))]
-#[inline]
-fn home(rotate: bool) -> usize {
-    if SHARDS == 1 {
-        return 0;
-    }
-    // A plain std atomic: it only spreads threads, it does not order
-    // anything, and a `static` needs a `const` constructor.
-    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    thread_local! {
-        static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    let next = || NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    HOME.try_with(|home| pick_home(home, next, rotate))
-        .unwrap_or(0)
-}
-
-// Under loom the counter and the thread-local are loom's, so that each
-// execution starts afresh and the model threads get groups of their own (the
-// first thread to register group 0, the next group 1), as real threads do.
-#[cfg(loom)]
-fn home(rotate: bool) -> usize {
-    loom::lazy_static! {
-        static ref NEXT: crate::sync::AtomicUsize = crate::sync::AtomicUsize::new(0);
-    }
-    loom::thread_local! {
-        static HOME: Cell<usize> = Cell::new(usize::MAX);
-    }
-    let next = || NEXT.fetch_add(1, crate::sync::Ordering::Relaxed);
-    HOME.with(|home| pick_home(home, next, rotate))
 }
 
 impl<T> ResourceRegistry<T> {
