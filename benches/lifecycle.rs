@@ -18,6 +18,7 @@ use wit_resource_registry::ResourceRegistry;
 
 mod support {
     pub mod contenders;
+    pub mod names;
     pub mod workloads;
 }
 use support::contenders::{
@@ -120,40 +121,20 @@ fn quick() {
             .map(|r| r.2)
             .fold(f64::INFINITY, f64::min)
     };
-    println!(
-        "{:<14}{:>14}{:>14}{:>14}{:>15}{:>14}{:>10}{:>11}",
-        "ns/op",
-        "this-crate",
-        "naive-hashmap",
-        "mutex-slab",
-        "mutex-slotmap",
-        "sharded-slab",
-        "dashmap",
-        "floor-vec"
-    );
-    for w in [
-        "lifecycle",
-        "get_hot",
-        "churn",
-        "drain",
-        "mt_lifecycle",
-        "mt_get",
-    ] {
+    print!("{:<14}", "ns/op");
+    for name in support::names::CONTENDERS {
+        print!("{:>15}", name);
+    }
+    println!();
+    let two_threads = ["mt_lifecycle", "mt_get"];
+    for w in support::names::WORKLOADS.iter().chain(&two_threads) {
         print!("{:<14}", w);
-        for c in [
-            Ours::NAME,
-            Naive::NAME,
-            MutexSlab::NAME,
-            MutexSlotMap::NAME,
-            ShardedSlab::NAME,
-            Dash::NAME,
-            Floor::NAME,
-        ] {
+        for c in support::names::CONTENDERS {
             let v = ns(w, c);
             if v.is_nan() {
-                print!("{:>14}", "-");
+                print!("{:>15}", "-");
             } else {
-                print!("{:>14.1}", v);
+                print!("{:>15.1}", v);
             }
         }
         println!();

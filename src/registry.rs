@@ -306,24 +306,30 @@ impl<T> ResourceRegistry<T> {
 
     #[inline]
     pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
-        // Issued keys inline; caller ids and `0` out of line, so that the
-        // common path carries none of the map's code.
+        match self.lock_slot(id) {
+            Some((mut shard, index, check)) => match shard.slot_value(index, check) {
+                Ok(value) => Some(Arc::clone(value)),
+                Err(miss) => {
+                    shard.count_miss(miss);
+                    None
+                }
+            },
+            None => self.get_other(id),
+        }
+    }
+
+    /// The locked shard of an issued key, with the key's slot and check;
+    /// `None` for caller ids and `0`, which take paths out of line so that
+    /// the common one carries none of the caller-id map's code.
+    #[inline]
+    fn lock_slot(&self, id: Id) -> Option<(MutexGuard<'_, Shard<T>>, usize, Check)> {
         match id {
             Id::Slot {
                 shard,
                 index,
                 check,
-            } => {
-                let mut shard = lock(&self.shards[shard]);
-                match shard.slot_value(index, check) {
-                    Ok(value) => Some(Arc::clone(value)),
-                    Err(miss) => {
-                        shard.count_miss(miss);
-                        None
-                    }
-                }
-            }
-            _ => self.get_other(id),
+            } => Some((lock(&self.shards[shard]), index, check)),
+            _ => None,
         }
     }
 
@@ -369,26 +375,18 @@ impl<T> ResourceRegistry<T> {
 
     #[inline]
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
-        match id {
-            Id::Slot {
-                shard,
-                index,
-                check,
-            } => {
-                let mut shard = lock(&self.shards[shard]);
-                let entry = match shard.slot_value(index, check) {
-                    Ok(_) => shard.remove_slot(index as u32)?,
-                    Err(miss) => {
-                        shard.count_miss(miss);
-                        return None;
-                    }
-                };
+        match self.lock_slot(id) {
+            Some((mut shard, index, check)) => {
+                if !shard.live_slot(index, check) {
+                    return None;
+                }
+                let entry = shard.remove_slot(index as u32)?;
                 // Under the lock, so that the count never holds a removed entry.
                 self.counts.release(entry.born);
                 drop(shard);
                 Some(entry.value)
             }
-            _ => self.remove_other(id),
+            None => self.remove_other(id),
         }
     }
 

@@ -128,6 +128,19 @@ impl<T> Shard<T> {
         }
     }
 
+    /// Whether slot `index` holds the entry `check` recognises, counting a
+    /// miss in the stats.
+    #[inline]
+    pub(crate) fn live_slot(&mut self, index: usize, check: Check) -> bool {
+        match self.slot_value(index, check) {
+            Ok(_) => true,
+            Err(miss) => {
+                self.count_miss(miss);
+                false
+            }
+        }
+    }
+
     /// [`find`](Self::find), counting a miss in the stats.
     #[inline]
     pub(crate) fn lookup(&mut self, id: Id) -> Option<Loc> {

@@ -13,8 +13,8 @@
 //! * `rearm()` refills what a drain emptied, untimed;
 //! * `bytes_per_entry(contender)` is `benches/memory.rs`'s count.
 //!
-//! Numbering: workloads 0 lifecycle, 1 get_hot, 2 churn, 3 drain; contenders
-//! in the order of [`CONTENDERS`].
+//! Numbering: workloads and contenders in the order of [`names::WORKLOADS`]
+//! and [`names::CONTENDERS`] (`benches/support/names.rs`).
 
 // The shared bench sources carry more than the guest uses (timed runs,
 // threads), and std's newer APIs: the MSRV promise is the library's.
@@ -30,6 +30,8 @@ use wit_resource_registry::ResourceRegistry;
 mod contenders;
 #[path = "../../../benches/support/memory.rs"]
 mod memory;
+#[path = "../../../benches/support/names.rs"]
+pub mod names;
 #[path = "../../../benches/support/workloads.rs"]
 mod workloads;
 
@@ -41,17 +43,6 @@ use workloads::{
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
-
-/// The contenders, by number.
-pub const CONTENDERS: [&str; 7] = [
-    "this-crate",
-    "naive-hashmap",
-    "mutex-slab",
-    "mutex-slotmap",
-    "sharded-slab",
-    "dashmap",
-    "floor-vec",
-];
 
 /// A prepared workload.
 trait Bench {
@@ -131,7 +122,12 @@ impl<C: Contender> Bench for Drain<C> {
     }
 }
 
-fn prepared<C: Contender + 'static>(workload: u32) -> Option<Box<dyn Bench>> {
+/// `workload` for contender `C`, which must be the one `names::CONTENDERS`
+/// lists under `number` (so the host and the guest cannot disagree).
+fn prepared<C: Contender + 'static>(workload: u32, number: u32) -> Option<Box<dyn Bench>> {
+    if names::CONTENDERS.get(number as usize) != Some(&C::NAME) {
+        return None;
+    }
     let c = C::create();
     Some(match workload {
         0 => {
@@ -173,17 +169,17 @@ thread_local! {
 }
 
 /// Prepares `workload` for `contender`; returns 0, or 1 for a number that
-/// names neither.
+/// names neither (or a contender whose name is not the one `names` lists).
 #[no_mangle]
 pub extern "C" fn prepare(workload: u32, contender: u32) -> u32 {
     let bench = match contender {
-        0 => prepared::<ResourceRegistry<Payload>>(workload),
-        1 => prepared::<Naive>(workload),
-        2 => prepared::<MutexSlab>(workload),
-        3 => prepared::<MutexSlotMap>(workload),
-        4 => prepared::<ShardedSlab>(workload),
-        5 => prepared::<Dash>(workload),
-        6 => prepared::<Floor>(workload),
+        0 => prepared::<ResourceRegistry<Payload>>(workload, contender),
+        1 => prepared::<Naive>(workload, contender),
+        2 => prepared::<MutexSlab>(workload, contender),
+        3 => prepared::<MutexSlotMap>(workload, contender),
+        4 => prepared::<ShardedSlab>(workload, contender),
+        5 => prepared::<Dash>(workload, contender),
+        6 => prepared::<Floor>(workload, contender),
         _ => None,
     };
     let ok = bench.is_some();

@@ -8,19 +8,11 @@ use wasmtime::{Instance, Linker, Module, Store, TypedFunc};
 /// The guest module, built by this crate's build script.
 const MODULE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bench_guest.wasm"));
 
-/// The workloads the guest runs, by the number it takes.
-pub const WORKLOADS: [&str; 4] = ["lifecycle", "get_hot", "churn", "drain"];
-
-/// The contenders, by the number the guest takes.
-pub const CONTENDERS: [&str; 7] = [
-    "this-crate",
-    "naive-hashmap",
-    "mutex-slab",
-    "mutex-slotmap",
-    "sharded-slab",
-    "dashmap",
-    "floor-vec",
-];
+/// The names of the workloads and contenders, by the numbers the guest
+/// takes (the guest compiles the same file).
+#[path = "../../../benches/support/names.rs"]
+mod names;
+pub use names::{CONTENDERS, WORKLOADS};
 
 /// Entries a drain empties (the guest's `LIVE`).
 pub const DRAINED: u64 = 10_000;
