@@ -5,9 +5,10 @@
 //! fights over; measured on 2 threads, it was most of what separated this
 //! registry from sharded-slab. Threads register into their own group of
 //! shards (`home.rs`), so without a limit each group keeps its own counts,
-//! and threads in different groups never write the same counter. A limit must be exact over the whole registry, so a bounded
-//! registry counts every shard in group 0's word instead; switching between
-//! the two ([`Budget::rebalance`]) happens with every shard locked.
+//! and threads in different groups never write the same counter. A limit
+//! must be exact over the whole registry, so a bounded registry counts every
+//! shard in group 0's word instead; switching between the two
+//! ([`Budget::rebalance`]) happens with every shard locked.
 //!
 //! In one group, the live count and the clock share one `AtomicU64`, so adding
 //! an entry costs one atomic read-modify-write for both: the low
@@ -62,14 +63,28 @@ impl Counts {
     /// alive already, leaving everything untouched then.
     #[inline]
     fn reserve(&self, limit: usize) -> Result<u64, ()> {
+        self.claim(limit, TICK | 1).map(|old| old >> LIVE_BITS)
+    }
+
+    /// Claims room for one more entry under `limit` whose tick another
+    /// group's clock gives.
+    #[inline]
+    fn reserve_live(&self, limit: usize) -> Result<(), ()> {
+        self.claim(limit, 1).map(drop)
+    }
+
+    /// Adds `step` (one live entry, and a tick or not) if fewer than `limit`
+    /// entries are alive, raising the high-water mark; the state before.
+    #[inline]
+    fn claim(&self, limit: usize, step: u64) -> Result<u64, ()> {
         let old = if limit == UNBOUNDED {
             // No refusal is possible: every entry holds a slot or a caller id,
             // and there are fewer of those than the live bits can count.
-            self.state.fetch_add(TICK | 1, Relaxed)
+            self.state.fetch_add(step, Relaxed)
         } else {
             let fits = |s: u64| {
                 if ((s & LIVE_MASK) as usize) < limit {
-                    Some(s.wrapping_add(TICK | 1))
+                    Some(s.wrapping_add(step))
                 } else {
                     None
                 }
@@ -82,29 +97,7 @@ impl Counts {
         if live > self.high_water.load(Relaxed) {
             self.high_water.fetch_max(live, Relaxed);
         }
-        Ok(old >> LIVE_BITS)
-    }
-
-    /// Claims room for one more entry under `limit` whose tick another
-    /// group's clock gives.
-    #[inline]
-    fn reserve_live(&self, limit: usize) -> Result<(), ()> {
-        let fits = |s: u64| {
-            if ((s & LIVE_MASK) as usize) < limit {
-                Some(s + 1)
-            } else {
-                None
-            }
-        };
-        let old = self
-            .state
-            .fetch_update(Relaxed, Relaxed, fits)
-            .map_err(|_| ())?;
-        let live = (old & LIVE_MASK) as usize + 1;
-        if live > self.high_water.load(Relaxed) {
-            self.high_water.fetch_max(live, Relaxed);
-        }
-        Ok(())
+        Ok(old)
     }
 
     /// A tick of the clock for an entry group 0 counts.

@@ -24,15 +24,21 @@ impl<T> ResourceRegistry<T> {
         self.shards.iter().map(|shard| lock(shard)).collect()
     }
 
-    /// `each` applied to every live entry, in storage order, under the locks.
-    fn collect<R>(&self, mut each: impl FnMut(u32, &Value<T>, u64) -> R) -> Vec<R> {
+    /// `each` applied to every live entry, in storage order, under the locks;
+    /// `also` runs in the same cut.
+    fn collect<R, A>(
+        &self,
+        mut each: impl FnMut(u32, &Value<T>, u64) -> R,
+        also: impl FnOnce() -> A,
+    ) -> (Vec<R>, A) {
         let mut out = Vec::with_capacity(self.len());
         let shards = self.lock_all();
         for (index, shard) in shards.iter().enumerate() {
             shard.for_each(index, |raw, value, born| out.push(each(raw, value, born)));
         }
+        let also = also();
         drop(shards);
-        out
+        (out, also)
     }
 
     /// Every live entry, with clones of their values, in no particular order:
@@ -51,7 +57,11 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(values, [1, 2]);
     /// ```
     pub fn snapshot(&self) -> Vec<(Key<T>, Value<T>)> {
-        self.collect(|raw, value, _| (Key::from_raw(raw), Arc::clone(value)))
+        let (entries, ()) = self.collect(
+            |raw, value, _| (Key::from_raw(raw), Arc::clone(value)),
+            || (),
+        );
+        entries
     }
 
     /// Calls `f` with every live entry, in no particular order (a flush). `f` runs with
@@ -264,18 +274,13 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(report.entries[0].key.into_raw(), forgotten);
     /// ```
     pub fn leak_report(&self) -> LeakReport<T> {
-        let mut entries = Vec::new();
-        let shards = self.lock_all();
-        for (index, shard) in shards.iter().enumerate() {
-            shard.for_each(index, |raw, _, born| {
-                entries.push(Leak {
-                    key: Key::from_raw(raw),
-                    born: tick_of(born),
-                })
-            });
-        }
-        let now = self.counts.clock();
-        drop(shards);
+        let (mut entries, now) = self.collect(
+            |raw, _, born| Leak {
+                key: Key::from_raw(raw),
+                born: tick_of(born),
+            },
+            || self.counts.clock(),
+        );
         // Groups count ticks apart, so entries of threads in different
         // groups can share a tick: the key settles those, for an order that
         // does not depend on storage.

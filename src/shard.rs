@@ -44,6 +44,19 @@ struct Slot<T> {
     link: u64,
 }
 
+impl<T> Slot<T> {
+    /// Empties an occupied slot: its entry comes out, and a new generation
+    /// makes every copy of the old key stale. The link is left `0`, the end
+    /// of a queue.
+    #[inline]
+    fn retire(&mut self) -> Option<Entry<T>> {
+        let value = self.value.take()?;
+        let born = std::mem::replace(&mut self.link, 0);
+        self.generation = next_generation(self.generation);
+        Some(Entry { value, born })
+    }
+}
+
 /// Why an id found nothing: `stale` when it names an existing slot at another
 /// generation (a key used after its entry was removed), rather than something
 /// never issued.
@@ -97,13 +110,9 @@ impl<T> Shard<T> {
     #[inline]
     pub(crate) fn find(&self, id: Id) -> Result<Loc, Miss> {
         match id {
-            Id::Slot { index, check, .. } => match self.slots.get(index) {
-                Some(slot) if slot.value.is_some() && check.matches(slot.generation) => {
-                    Ok(Loc::Slot(index as u32))
-                }
-                Some(_) => Err(Miss { stale: true }),
-                None => Err(Miss { stale: false }),
-            },
+            Id::Slot { index, check, .. } => self
+                .slot_value(index, check)
+                .map(|_| Loc::Slot(index as u32)),
             Id::Caller(raw) => match &self.named {
                 Some(named) if named.contains_key(&raw) => Ok(Loc::Caller(raw)),
                 _ => Err(Miss { stale: false }),
@@ -334,24 +343,24 @@ impl<T> Shard<T> {
         self.counters.removed += 1;
     }
 
-    /// Empties an occupied slot: a new generation makes every copy of the
-    /// old key stale, and the slot joins the back of the queue.
+    /// Retires an occupied slot and queues it at the back.
     #[inline]
     fn vacate(&mut self, index: u32) -> Option<Entry<T>> {
-        let slot = self.slots.get_mut(index as usize)?;
-        let value = slot.value.take()?;
-        let entry = Entry {
-            value,
-            born: std::mem::replace(&mut slot.link, 0),
-        };
-        slot.generation = next_generation(slot.generation);
-        match self.tail {
-            0 => self.head = index + 1,
-            tail => self.slots[tail as usize - 1].link = u64::from(index) + 1,
-        }
-        self.tail = index + 1;
-        self.queued += 1;
+        let entry = self.slots.get_mut(index as usize)?.retire()?;
+        self.enqueue(index + 1, index + 1, 1);
         Some(entry)
+    }
+
+    /// Appends a chain of `n` vacant slots, already linked from `first` to
+    /// `last` (indices plus one), to the back of the queue.
+    #[inline]
+    fn enqueue(&mut self, first: u32, last: u32, n: usize) {
+        match self.tail {
+            0 => self.head = first,
+            tail => self.slots[tail as usize - 1].link = u64::from(first),
+        }
+        self.tail = last;
+        self.queued += n;
     }
 
     /// Removes every live entry into `out`, with its key, calling `removed`
@@ -368,14 +377,16 @@ impl<T> Shard<T> {
         let (mut first, mut last) = (0, 0);
         let mut prev_link: Option<&mut u64> = None;
         for (index, slot) in self.slots.iter_mut().enumerate() {
-            let value = match slot.value.take() {
-                Some(value) => value,
+            if slot.value.is_none() {
+                continue;
+            }
+            let key = Key::from_raw(encode(shard, index, slot.generation));
+            let entry = match slot.retire() {
+                Some(entry) => entry,
                 None => continue,
             };
-            out.push((Key::from_raw(encode(shard, index, slot.generation)), value));
-            removed(slot.link);
-            slot.generation = next_generation(slot.generation);
-            slot.link = 0;
+            removed(entry.born);
+            out.push((key, entry.value));
             last = index as u32 + 1;
             match prev_link.take() {
                 Some(link) => *link = u64::from(last),
@@ -384,12 +395,7 @@ impl<T> Shard<T> {
             prev_link = Some(&mut slot.link);
         }
         if first != 0 {
-            match self.tail {
-                0 => self.head = first,
-                tail => self.slots[tail as usize - 1].link = u64::from(first),
-            }
-            self.tail = last;
-            self.queued += out.len() - before;
+            self.enqueue(first, last, out.len() - before);
         }
         if let Some(named) = &mut self.named {
             out.extend(named.drain().map(|(raw, entry)| {
