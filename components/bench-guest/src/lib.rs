@@ -50,35 +50,50 @@ trait Bench {
     fn rearm(&mut self) {}
 }
 
-struct Lifecycle<C> {
-    c: C,
-    _background: Vec<u64>,
+/// A workload of numbered steps that keeps its place across calls: `run`
+/// takes the next `iters` steps and answers with how many were taken so far.
+trait Step {
+    fn step(&mut self, n: u64);
+}
+
+struct Stepped<S> {
+    steps: S,
     n: u64,
 }
 
-impl<C: Contender> Bench for Lifecycle<C> {
+impl<S: Step> Bench for Stepped<S> {
     fn run(&mut self, iters: u64) -> u64 {
         for _ in 0..iters {
-            lifecycle_once(&self.c, self.n);
+            self.steps.step(self.n);
             self.n += 1;
         }
         self.n
     }
 }
 
+fn stepped<S: Step + 'static>(steps: S) -> Box<dyn Bench> {
+    Box::new(Stepped { steps, n: 0 })
+}
+
+struct Lifecycle<C> {
+    c: C,
+    _background: Vec<u64>,
+}
+
+impl<C: Contender> Step for Lifecycle<C> {
+    fn step(&mut self, n: u64) {
+        lifecycle_once(&self.c, n);
+    }
+}
+
 struct GetHot<C> {
     c: C,
     visit: Vec<u64>,
-    n: usize,
 }
 
-impl<C: Contender> Bench for GetHot<C> {
-    fn run(&mut self, iters: u64) -> u64 {
-        for _ in 0..iters {
-            read(&self.c, self.visit[self.n % LIVE]);
-            self.n += 1;
-        }
-        self.n as u64
+impl<C: Contender> Step for GetHot<C> {
+    fn step(&mut self, n: u64) {
+        read(&self.c, self.visit[n as usize % LIVE]);
     }
 }
 
@@ -86,16 +101,11 @@ struct Churn<C> {
     c: C,
     keys: Vec<u64>,
     visit: Vec<usize>,
-    n: usize,
 }
 
-impl<C: Contender> Bench for Churn<C> {
-    fn run(&mut self, iters: u64) -> u64 {
-        for _ in 0..iters {
-            churn_step(&self.c, &mut self.keys, &self.visit, self.n);
-            self.n += 1;
-        }
-        self.n as u64
+impl<C: Contender> Step for Churn<C> {
+    fn step(&mut self, n: u64) {
+        churn_step(&self.c, &mut self.keys, &self.visit, n as usize);
     }
 }
 
@@ -132,10 +142,9 @@ fn prepared<C: Contender + 'static>(workload: u32, number: u32) -> Option<Box<dy
     Some(match workload {
         0 => {
             let background = fill(&c, LIFECYCLE_BACKGROUND);
-            Box::new(Lifecycle {
+            stepped(Lifecycle {
                 c,
                 _background: background,
-                n: 0,
             })
         }
         1 => {
@@ -144,17 +153,12 @@ fn prepared<C: Contender + 'static>(workload: u32, number: u32) -> Option<Box<dy
                 .into_iter()
                 .map(|i| keys[i])
                 .collect();
-            Box::new(GetHot { c, visit, n: 0 })
+            stepped(GetHot { c, visit })
         }
         2 => {
             let keys = fill(&c, LIVE);
             let visit = order(LIVE, CHURN_SEED);
-            Box::new(Churn {
-                c,
-                keys,
-                visit,
-                n: 0,
-            })
+            stepped(Churn { c, keys, visit })
         }
         3 => {
             let keys = fill(&c, LIVE);

@@ -77,6 +77,25 @@ fn round_trips(build: Build) -> impl FnMut(u64) -> Duration {
 
 type Run = Box<dyn FnMut(u64) -> Duration>;
 
+/// (workload, contender, its timed run).
+type Measured = (String, &'static str, Run);
+
+/// ns per step of `run`: a warm-up of a tenth of `n`, then the best of five
+/// runs of `n` steps.
+fn best_ns(run: &mut Run, n: u64) -> f64 {
+    run(n / 10);
+    let best = (0..5).map(|_| run(n)).min().unwrap_or_default();
+    best.as_nanos() as f64 / n as f64
+}
+
+/// The figure of `contender` on `workload`; NaN when it was not measured.
+fn ns_of(results: &[(String, &str, f64)], workload: &str, contender: &str) -> f64 {
+    results
+        .iter()
+        .find(|r| r.0 == workload && r.1 == contender)
+        .map_or(f64::NAN, |r| r.2)
+}
+
 /// `iters` steps of a native workload inside wasm (a drain of `DRAINED`
 /// entries is one step, refilled untimed before each).
 fn peer_in_wasm(workload: usize, contender: usize) -> Run {
@@ -103,7 +122,7 @@ fn peer_in_wasm(workload: usize, contender: usize) -> Run {
 }
 
 /// Every native single-thread workload against every peer, inside wasm.
-fn peers_in_wasm() -> Vec<(String, &'static str, Run)> {
+fn peers_in_wasm() -> Vec<Measured> {
     let mut all = Vec::new();
     for (w, workload) in WORKLOADS.iter().enumerate() {
         for (c, contender) in CONTENDERS.iter().enumerate() {
@@ -133,30 +152,32 @@ fn memory_in_wasm() {
     }
 }
 
-fn contenders() -> Vec<(&'static str, &'static str, Run)> {
+fn contenders() -> Vec<Measured> {
+    let lifecycle = || "lifecycle_in_guest".to_string();
+    let round_trip = || "round_trip".to_string();
     vec![
         (
-            "lifecycle_in_guest",
+            lifecycle(),
             "this-crate",
             Box::new(in_guest(Build::Registry, churn)),
         ),
         (
-            "lifecycle_in_guest",
+            lifecycle(),
             "naive-hashmap",
             Box::new(in_guest(Build::Naive, churn)),
         ),
         (
-            "lifecycle_in_guest",
+            lifecycle(),
             "floor-no-registry",
             Box::new(in_guest(Build::Registry, churn_floor)),
         ),
         (
-            "round_trip",
+            round_trip(),
             "this-crate",
             Box::new(round_trips(Build::Registry)),
         ),
         (
-            "round_trip",
+            round_trip(),
             "naive-hashmap",
             Box::new(round_trips(Build::Naive)),
         ),
@@ -165,23 +186,15 @@ fn contenders() -> Vec<(&'static str, &'static str, Run)> {
 
 fn bench(c: &mut Criterion) {
     let mut all = contenders();
-    for workload in ["lifecycle_in_guest", "round_trip"] {
-        let mut group = c.benchmark_group(workload);
-        for (_, name, run) in all.iter_mut().filter(|c| c.0 == workload) {
-            group.bench_function(BenchmarkId::from_parameter(*name), |b| {
-                b.iter_custom(&mut *run)
-            });
-        }
-        group.finish();
-    }
-    let mut peers = peers_in_wasm();
-    for workload in WORKLOADS {
-        let group_name = format!("wasm_{}", workload);
-        let mut group = c.benchmark_group(&group_name);
-        if workload == "drain" {
+    all.extend(peers_in_wasm());
+    let mut workloads: Vec<String> = all.iter().map(|m| m.0.clone()).collect();
+    workloads.dedup();
+    for workload in workloads {
+        let mut group = c.benchmark_group(&workload);
+        if workload == "wasm_drain" {
             group.sample_size(20);
         }
-        for (_, name, run) in peers.iter_mut().filter(|p| p.0 == group_name) {
+        for (_, name, run) in all.iter_mut().filter(|m| m.0 == workload) {
             group.bench_function(BenchmarkId::from_parameter(*name), |b| {
                 b.iter_custom(&mut *run)
             });
@@ -199,18 +212,11 @@ fn quick() {
         } else {
             200_000
         };
-        run(n / 10);
-        let best = (0..5).map(|_| run(n)).min().unwrap_or_default();
-        let ns = best.as_nanos() as f64 / n as f64;
+        let ns = best_ns(&mut run, n);
         println!("{:<20}{:<20}{:>10.1} ns", workload, name, ns);
         results.push((workload, name, ns));
     }
-    let ns = |w: &str, c: &str| {
-        results
-            .iter()
-            .find(|r| r.0 == w && r.1 == c)
-            .map_or(f64::NAN, |r| r.2)
-    };
+    let ns = |w: &str, c: &str| ns_of(&results, w, c);
     println!(
         "QUICK wasm_registry_over_floor={:.2} wasm_naive_over_registry={:.2} round_trip_naive_over_registry={:.2}",
         ns("lifecycle_in_guest", "this-crate") / ns("lifecycle_in_guest", "floor-no-registry"),
@@ -231,9 +237,8 @@ fn quick_peers() {
         } else {
             200_000
         };
-        run(n / 10);
-        let best = (0..5).map(|_| run(n)).min().unwrap_or_default();
-        results.push((workload, name, best.as_nanos() as f64 / n as f64));
+        let ns = best_ns(&mut run, n);
+        results.push((workload, name, ns));
     }
     print!("{:<16}", "ns/step");
     for name in CONTENDERS {
@@ -243,12 +248,7 @@ fn quick_peers() {
     let mut line = String::from("QUICK-WASM");
     for workload in WORKLOADS {
         let group = format!("wasm_{}", workload);
-        let ns = |c: &str| {
-            results
-                .iter()
-                .find(|r| r.0 == group && r.1 == c)
-                .map_or(f64::NAN, |r| r.2)
-        };
+        let ns = |c: &str| ns_of(&results, &group, c);
         print!("{:<16}", group);
         for name in CONTENDERS {
             print!("{:>15.1}", ns(name));
