@@ -1,23 +1,34 @@
-//! Runs the demo app composed with the OpenTelemetry SDK component: a few
+//! Runs the demo app composed with the OpenTelemetry SDK component: two
 //! checkout requests (each inside a server span of the host), then the
-//! app's shutdown (which ends the span it forgot), and exports everything.
+//! app's shutdown (which ends the span it forgot), and exports everything
+//! through the OpenTelemetry pipeline.
 //!
 //! ```text
 //! cargo run -p telemetry-host --example request                  # a readable tree
 //! cargo run -p telemetry-host --example request -- --otlp out.jsonl
+//! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run -p telemetry-host --example request
 //! cargo run -p telemetry-host --example request -- --endpoint http://localhost:4318
 //! cargo run -p telemetry-host --example request -- --components DIR
 //! ```
 //!
-//! `--otlp FILE` writes OTLP/JSON, one export request per line (what an
-//! OpenTelemetry collector's file receiver reads); `--endpoint URL` posts
-//! the same requests to an OTLP/HTTP receiver; `--naive` runs the negative
-//! control (the app composed with the handle-keyed SDK); `--components DIR`
-//! also writes the components (`sdk.wasm`, `app.wasm`, `service.wasm`) to
-//! DIR, for other hosts and tools.
+//! OTLP export is on when `--endpoint URL` is given or an
+//! `OTEL_EXPORTER_OTLP_ENDPOINT` (or per-signal `..._TRACES_ENDPOINT` etc.)
+//! variable is set; protocol, headers and timeout come from the standard
+//! `OTEL_EXPORTER_OTLP_*` variables, the resource from `OTEL_SERVICE_NAME`
+//! and `OTEL_RESOURCE_ATTRIBUTES`. `--otlp FILE` writes the same requests as
+//! OTLP/JSON, one per line (what a collector's file receiver reads); without
+//! it a tree is printed. `--naive` runs the negative control (the app
+//! composed with the handle-keyed SDK); `--components DIR` also writes the
+//! components (`sdk.wasm`, `app.wasm`, `service.wasm`) to DIR.
+//!
+//! A signal that could not be exported is reported on stderr, with where it
+//! was going and why, and the example exits with status 1.
 
-use telemetry_host::otlp::{self, Export};
-use telemetry_host::{tree, Build, Service};
+use std::process::ExitCode;
+
+use telemetry_host::otlp::config::OtlpConfig;
+use telemetry_host::otlp::memory::MemoryExporter;
+use telemetry_host::{otlp, resource, tree, Build, ExportReport, Pipeline, Service};
 
 /// The requests the example sends: (user, items).
 const REQUESTS: [(&str, &[&str]); 2] = [
@@ -54,21 +65,65 @@ fn args() -> Result<Args, String> {
     Ok(args)
 }
 
-fn run(args: &Args) -> Result<Vec<Export>, Box<dyn std::error::Error>> {
-    let resource = otlp::service_resource("checkout");
-    let mut service = Service::new(args.build)?;
-    let mut requests = Vec::new();
-    for (user, items) in REQUESTS {
-        let response = service.request(user, items)?;
-        eprintln!("{} -> {} {}", user, response.status, response.body);
-        requests.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+/// Prints what did not reach the collector; true when everything did.
+fn reported(when: &str, report: ExportReport) -> bool {
+    match report.into_result() {
+        Ok(()) => true,
+        Err(failed) => {
+            for line in failed.to_string().lines() {
+                eprintln!("{}: {}", when, line);
+            }
+            false
+        }
     }
-    service.shutdown()?;
-    requests.extend(otlp::export_requests(&service.take_telemetry(), &resource));
-    Ok(requests)
 }
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
+    let mut config = OtlpConfig::from_env()?;
+    let export = args.endpoint.is_some() || OtlpConfig::endpoint_set(|v| std::env::var(v).ok());
+    if let Some(endpoint) = &args.endpoint {
+        config = config.with_endpoint(endpoint);
+    }
+    let memory = MemoryExporter::default();
+    let mut builder = Pipeline::builder(resource(&config, "checkout")).with_memory(&memory);
+    if export {
+        builder = builder.with_otlp(&config)?;
+        for s in otlp::config::Signal::ALL {
+            let c = config.signal(s);
+            eprintln!("{} -> {} ({})", s, c.endpoint, c.protocol.name());
+        }
+    }
+    let pipeline = builder.build();
+    let mut service = Service::new(args.build, &pipeline)?;
+    let mut ok = true;
+    for (user, items) in REQUESTS {
+        // A failed export does not fail the request: it is answered, and
+        // what could not be sent is reported.
+        let response = service.request(user, items)?;
+        eprintln!("{} -> {} {}", user, response.status, response.body);
+        ok &= reported("flush", pipeline.force_flush());
+    }
+    service.shutdown()?;
+    ok &= reported("shutdown", pipeline.shutdown());
+    let drops = pipeline.drops();
+    if !drops.is_empty() {
+        eprintln!("input from the guest: {}", drops);
+    }
+    let requests = memory.take();
+    if let Some(path) = &args.otlp {
+        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
+        otlp::write_lines(&mut file, &requests)?;
+        eprintln!("wrote {} export requests to {}", requests.len(), path);
+    } else {
+        print!("{}", tree::render(&requests));
+    }
+    if export && ok {
+        eprintln!("exported everything over OTLP");
+    }
+    Ok(ok)
+}
+
+fn main() -> Result<ExitCode, Box<dyn std::error::Error>> {
     let args = args()?;
     if let Some(dir) = &args.components {
         std::fs::create_dir_all(dir)?;
@@ -81,17 +136,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             eprintln!("{}/{}: {} bytes", dir, name, bytes.len());
         }
     }
-    let requests = run(&args)?;
-    if let Some(path) = &args.otlp {
-        let mut file = std::io::BufWriter::new(std::fs::File::create(path)?);
-        otlp::write_lines(&mut file, &requests)?;
-        eprintln!("wrote {} export requests to {}", requests.len(), path);
+    Ok(if run(&args)? {
+        ExitCode::SUCCESS
     } else {
-        print!("{}", tree::render(&requests));
-    }
-    if let Some(endpoint) = &args.endpoint {
-        otlp::http::send(endpoint, &requests)?;
-        eprintln!("sent {} export requests to {}", requests.len(), endpoint);
-    }
-    Ok(())
+        ExitCode::FAILURE
+    })
 }

@@ -9,7 +9,7 @@ use crate::bindings::sdk::exports::wrr::otel::metrics::{
 use crate::bindings::sdk::exports::wrr::otel::provider::ProviderConfig;
 use crate::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Parent, SpanKind, SpanOptions};
 use crate::bindings::sdk::exports::wrr::otel::types::{InstrumentationScope, KeyValue, Value};
-use crate::session::SdkSession;
+use crate::demo::SdkSession;
 
 /// A scope with just a name.
 pub fn scope(name: &str) -> InstrumentationScope {

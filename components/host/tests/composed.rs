@@ -7,7 +7,6 @@ use common::{attr, check, logs, metrics, run, spans, text, REQUESTS};
 use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point, AggregationTemporality};
 use opentelemetry_proto::tonic::trace::v1::span::SpanKind;
-use telemetry_host::otlp;
 use telemetry_host::{Build, Service};
 
 type R<T = ()> = wasmtime::Result<T>;
@@ -250,35 +249,37 @@ fn is_hex(value: &serde_json::Value, len: usize) -> bool {
 
 #[test]
 fn two_instances_keep_their_requests_apart() -> R {
-    let resource = otlp::service_resource("checkout");
+    let (one_pipeline, one_memory) = common::memory_pipeline()?;
+    let (two_pipeline, two_memory) = common::memory_pipeline()?;
     let (mut one, mut two) = (
-        Service::new(Build::Registry)?,
-        Service::new(Build::Registry)?,
+        Service::new(Build::Registry, &one_pipeline)?,
+        Service::new(Build::Registry, &two_pipeline)?,
     );
-    let mut exports = (Vec::new(), Vec::new());
     // Interleaved: one's request, two's request, one's, then both shut down.
     one.request("ada", &["book"])?;
     two.request("grace", &["lamp", "pen"])?;
     one.request("alan", &["desk"])?;
-    for (service, out) in [(&mut one, &mut exports.0), (&mut two, &mut exports.1)] {
+    let mut runs = Vec::new();
+    for (service, memory) in [(&mut one, &one_memory), (&mut two, &two_memory)] {
         service.shutdown()?;
-        out.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+        service.pipeline().shutdown().into_result()?;
+        let exports = memory.take();
+        runs.push(common::from_file(&exports, exports.len())?);
     }
-    let first = common::from_file(&exports.0, exports.0.len())?;
-    let second = common::from_file(&exports.1, exports.1.len())?;
+    let (first, second) = (&runs[0], &runs[1]);
     assert_eq!(
-        check(&first, &[("ada", &["book"]), ("alan", &["desk"])]),
+        check(first, &[("ada", &["book"]), ("alan", &["desk"])]),
         Ok(())
     );
-    assert_eq!(check(&second, &[("grace", &["lamp", "pen"])]), Ok(()));
+    assert_eq!(check(second, &[("grace", &["lamp", "pen"])]), Ok(()));
     let traces = |run: &common::Run| -> Vec<Vec<u8>> {
         spans(&run.exports)
             .into_iter()
             .map(|s| s.trace_id)
             .collect()
     };
-    let theirs = traces(&second);
-    assert!(traces(&first).iter().all(|t| !theirs.contains(t)));
+    let theirs = traces(second);
+    assert!(traces(first).iter().all(|t| !theirs.contains(t)));
     Ok(())
 }
 
@@ -288,68 +289,5 @@ fn the_naive_sdk_composed_the_same_way_breaks_the_output() -> R {
     let mistake = check(&run, &REQUESTS);
     assert!(mistake.is_err(), "the handle-keyed SDK passed");
     println!("naive SDK: {}", mistake.unwrap_err());
-    Ok(())
-}
-
-/// The (path, body) of each POST a receiver got.
-type Received = std::thread::JoinHandle<Vec<(String, String)>>;
-
-/// A one-shot OTLP/HTTP receiver: answers 200 to `n` POSTs, returns each
-/// (path, body).
-fn receiver(n: usize) -> std::io::Result<(String, Received)> {
-    use std::io::{BufRead, BufReader, Read, Write};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-    let endpoint = format!("http://{}", listener.local_addr()?);
-    let handle = std::thread::spawn(move || {
-        let mut got = Vec::new();
-        for stream in listener.incoming().take(n) {
-            let mut stream = BufReader::new(stream.expect("a connection"));
-            let mut line = String::new();
-            stream.read_line(&mut line).expect("request line");
-            let path = line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or_default()
-                .to_string();
-            let mut length = 0;
-            loop {
-                let mut header = String::new();
-                stream.read_line(&mut header).expect("header");
-                if header.trim().is_empty() {
-                    break;
-                }
-                if let Some(v) = header.to_ascii_lowercase().strip_prefix("content-length:") {
-                    length = v.trim().parse().expect("a length");
-                }
-            }
-            let mut body = vec![0; length];
-            stream.read_exact(&mut body).expect("body");
-            let stream = stream.get_mut();
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
-                .expect("answer");
-            got.push((path, String::from_utf8(body).expect("utf-8")));
-        }
-        got
-    });
-    Ok((endpoint, handle))
-}
-
-#[test]
-fn otlp_over_http_posts_each_request_to_its_signal_path() -> R {
-    let run = run(Build::Registry, &REQUESTS)?;
-    let (endpoint, receiver) = receiver(run.exports.len())?;
-    otlp::http::send(&endpoint, &run.exports)?;
-    let got = receiver.join().expect("the receiver");
-    assert_eq!(got.len(), run.exports.len());
-    for ((path, body), export) in got.iter().zip(&run.exports) {
-        let expected = match export {
-            otlp::Export::Traces(_) => "/v1/traces",
-            otlp::Export::Logs(_) => "/v1/logs",
-            otlp::Export::Metrics(_) => "/v1/metrics",
-        };
-        assert_eq!(path, expected);
-        assert_eq!(&otlp::parse_lines(body)?[0], export);
-    }
     Ok(())
 }

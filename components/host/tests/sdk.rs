@@ -10,8 +10,8 @@ use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Pare
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
 use telemetry_host::bindings::sdk::wasi::otel::metrics::{MetricData, MetricNumber};
 use telemetry_host::bindings::sdk::wasi::otel::tracing::{SpanData, Status};
+use telemetry_host::demo::ServerSpan;
 use telemetry_host::sdk_calls::{options, text};
-use telemetry_host::server::ServerSpan;
 use telemetry_host::{Build, SdkSession};
 use wasmtime::component::ResourceAny;
 

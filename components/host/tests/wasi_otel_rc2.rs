@@ -200,6 +200,11 @@ fn the_components_import_exactly_what_the_host_implements() -> wasmtime::Result<
     }
     // And the host links them: instantiating checks every import's type
     // against the host's implementation.
-    telemetry_host::Service::new(telemetry_host::Build::Registry)?;
+    let exports = telemetry_host::otlp::memory::MemoryExporter::default();
+    let pipeline = telemetry_host::Pipeline::memory(
+        &exports,
+        opentelemetry_sdk::Resource::builder_empty().build(),
+    );
+    telemetry_host::Service::new(telemetry_host::Build::Registry, &pipeline)?;
     Ok(())
 }

@@ -7,8 +7,10 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
+use telemetry_host::otlp::config::OtlpConfig;
+use telemetry_host::otlp::memory::MemoryExporter;
 use telemetry_host::otlp::{self, Export};
-use telemetry_host::{Build, Service};
+use telemetry_host::{resource, Build, Pipeline, Service};
 
 /// Where each request's telemetry went, read back from an OTLP/JSON file.
 pub struct Run {
@@ -35,18 +37,31 @@ pub fn spans_per_request(items: usize) -> usize {
 /// Runs `requests` through one instance of the service (composed with
 /// `build`), shuts it down, writes OTLP/JSON to a file and reads it back.
 pub fn run(build: Build, requests: &[(&str, &[&str])]) -> wasmtime::Result<Run> {
-    let resource = otlp::service_resource("checkout");
-    let mut service = Service::new(build)?;
+    let (pipeline, memory) = memory_pipeline()?;
+    let mut service = Service::new(build, &pipeline)?;
     let mut exports = Vec::new();
     for (user, items) in requests {
         let response = service.request(user, items)?;
         assert_eq!(response.status, 200, "{}", response.body);
-        exports.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+        pipeline.force_flush().into_result()?;
+        exports.extend(memory.take());
     }
     let lines_before_shutdown = exports.len();
     service.shutdown()?;
-    exports.extend(otlp::export_requests(&service.take_telemetry(), &resource));
+    pipeline.shutdown().into_result()?;
+    exports.extend(memory.take());
     from_file(&exports, lines_before_shutdown)
+}
+
+/// A pipeline whose exports are kept in memory, with the resource the
+/// example gives when no variable is set.
+pub fn memory_pipeline() -> wasmtime::Result<(Pipeline, MemoryExporter)> {
+    let memory = MemoryExporter::default();
+    let config = OtlpConfig::from_lookup(|_| None)?;
+    Ok((
+        Pipeline::memory(&memory, resource(&config, "checkout")),
+        memory,
+    ))
 }
 
 /// Writes `exports` to a temporary file as OTLP/JSON and parses it back.

@@ -1,0 +1,12 @@
+//! The demo built on the library: the SDK component alone
+//! ([`SdkSession`], for tests of the guest) and composed with the checkout
+//! app ([`Service`], one server span of the host per request), in stores
+//! whose data is a [`HostState`].
+
+mod server;
+mod session;
+mod state;
+
+pub use server::{ServerSpan, HOST_SCOPE};
+pub use session::{Build, SdkSession, Service};
+pub use state::{engine, HostState, Store};

@@ -1,0 +1,115 @@
+//! The demo's store data: WASI 0.2 granting nothing (the SDK uses its wall
+//! clock and random numbers; apps in other languages import more), and
+//! `wasi:otel`, each through its own view, the way another embedder would
+//! combine them.
+
+use std::sync::OnceLock;
+
+use wasmtime::component::{Linker, ResourceTable};
+use wasmtime::{Config, Engine, ResourceLimiter};
+use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
+
+use crate::sink::TelemetrySink;
+use crate::wasi_otel::{WasiOtelCtx, WasiOtelView};
+
+/// What a demo store holds.
+pub struct HostState {
+    wasi: WasiCtx,
+    table: ResourceTable,
+    otel: WasiOtelCtx,
+    memory_bytes: usize,
+}
+
+impl HostState {
+    /// Telemetry goes to `sink`; WASI grants no files, network or
+    /// environment, and the guest's stderr is the host's.
+    pub fn new(sink: impl TelemetrySink) -> Self {
+        HostState {
+            wasi: WasiCtx::builder().inherit_stderr().build(),
+            table: ResourceTable::new(),
+            otel: WasiOtelCtx::new(sink),
+            memory_bytes: 0,
+        }
+    }
+
+    /// Bytes of linear memory the largest guest memory has grown to.
+    pub fn memory_bytes(&self) -> usize {
+        self.memory_bytes
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiOtelView for HostState {
+    fn otel(&mut self) -> &mut WasiOtelCtx {
+        &mut self.otel
+    }
+}
+
+impl ResourceLimiter for HostState {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        // Several memories (app and SDK) in a composed store: the largest.
+        self.memory_bytes = self.memory_bytes.max(desired);
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _max: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}
+
+/// A store of the demo.
+pub type Store = wasmtime::Store<HostState>;
+
+/// The process's engine.
+pub fn engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| Engine::new(&Config::new()).expect("default engine config"))
+}
+
+/// The linker every demo store uses: WASI 0.2 and `wasi:otel`, linked once.
+pub(crate) fn linker() -> wasmtime::Result<&'static Linker<HostState>> {
+    static LINKER: OnceLock<Linker<HostState>> = OnceLock::new();
+    if let Some(l) = LINKER.get() {
+        return Ok(l);
+    }
+    let mut linker = Linker::new(engine());
+    wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
+    crate::wasi_otel::add_to_linker(&mut linker)?;
+    Ok(LINKER.get_or_init(|| linker))
+}
+
+/// A store for `sink`, with the memory limiter that measures the guest.
+pub(crate) fn store(sink: impl TelemetrySink) -> Store {
+    let mut store = Store::new(engine(), HostState::new(sink));
+    store.limiter(|state| state as &mut dyn ResourceLimiter);
+    store
+}
+
+/// Now, as `wasi:clocks` has it.
+pub(crate) fn now() -> crate::bindings::sdk::wasi::clocks::wall_clock::Datetime {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    crate::bindings::sdk::wasi::clocks::wall_clock::Datetime {
+        seconds: since.as_secs(),
+        nanoseconds: since.subsec_nanos(),
+    }
+}
