@@ -26,6 +26,7 @@ use crate::convert::{self, spans::Ended, Drops};
 use crate::otlp::config::{OtlpConfig, Signal};
 use crate::otlp::memory::MemoryExporter;
 use crate::otlp::metrics_client::{MetricsClient, MetricsExporter};
+use crate::otlp::reporting::{Failures, Reporting};
 use crate::otlp::{exporters, metrics as metrics_request};
 use crate::sink::TelemetrySink;
 
@@ -78,6 +79,7 @@ pub struct PipelineBuilder {
     logs: opentelemetry_sdk::logs::LoggerProviderBuilder,
     metrics: Vec<Box<dyn MetricsExporter>>,
     destinations: Destinations,
+    failures: HashMap<Signal, Failures>,
     runtime: Option<tokio::runtime::Runtime>,
 }
 
@@ -118,8 +120,12 @@ impl PipelineBuilder {
             );
         }
         let entered = self.runtime.as_ref().map(|r| r.enter());
-        let spans = BatchSpanProcessor::builder(exporters::span_exporter(&config.traces)?).build();
-        let logs = BatchLogProcessor::builder(exporters::log_exporter(&config.logs)?).build();
+        let mut failures = |s| self.failures.entry(s).or_default().clone();
+        let (traces, logs) = (failures(Signal::Traces), failures(Signal::Logs));
+        let spans = exporters::span_exporter(&config.traces)?;
+        let spans = BatchSpanProcessor::builder(Reporting::new(spans, &traces)).build();
+        let logs_exporter = exporters::log_exporter(&config.logs)?;
+        let logs = BatchLogProcessor::builder(Reporting::new(logs_exporter, &logs)).build();
         drop(entered);
         let metrics = MetricsClient::new(&config.metrics, self.runtime.as_ref())
             .map_err(exporters::BuildError::InternalFailure)?;
@@ -166,6 +172,7 @@ impl PipelineBuilder {
             ended: Ended::default(),
             drops: Drops::default(),
             destinations: self.destinations,
+            failures: self.failures,
             _runtime: self.runtime,
         })))
     }
@@ -185,6 +192,7 @@ struct Inner {
     ended: Ended,
     drops: Drops,
     destinations: Destinations,
+    failures: HashMap<Signal, Failures>,
     // Last: the gRPC exporters above run on it until they are dropped.
     _runtime: Option<tokio::runtime::Runtime>,
 }
@@ -245,6 +253,7 @@ impl Pipeline {
             logs: SdkLoggerProvider::builder(),
             metrics: Vec::new(),
             destinations: HashMap::new(),
+            failures: HashMap::new(),
             runtime: None,
         }
     }
@@ -273,21 +282,16 @@ impl Pipeline {
     pub fn force_flush(&self) -> ExportReport {
         let mut inner = self.lock();
         let mut report = ExportReport::default();
-        for p in &inner.spans {
-            if let Err(e) = p.force_flush() {
-                report
-                    .failures
-                    .push(inner.failure(Signal::Traces, e.to_string()));
-            }
-        }
-        if let Err(e) = inner.logs.force_flush() {
-            report
-                .failures
-                .push(inner.failure(Signal::Logs, e.to_string()));
-        }
-        if let Err(e) = inner.send_metrics() {
-            report.failures.push(inner.failure(Signal::Metrics, e));
-        }
+        let spans: Vec<_> = inner.spans.iter().map(|p| p.force_flush()).collect();
+        inner.report(
+            &mut report,
+            Signal::Traces,
+            spans.into_iter().find_map(Result::err),
+        );
+        let logs = inner.logs.force_flush().err();
+        inner.report(&mut report, Signal::Logs, logs);
+        let metrics = inner.send_metrics().err();
+        inner.report(&mut report, Signal::Metrics, metrics);
         report
     }
 
@@ -295,18 +299,19 @@ impl Pipeline {
     pub fn shutdown(&self) -> ExportReport {
         let mut report = self.force_flush();
         let inner = self.lock();
-        for p in &inner.spans {
-            if let Err(e) = p.shutdown() {
-                report
-                    .failures
-                    .push(inner.failure(Signal::Traces, e.to_string()));
-            }
-        }
-        if let Err(e) = inner.logs.shutdown() {
-            report
-                .failures
-                .push(inner.failure(Signal::Logs, e.to_string()));
-        }
+        let mut shut = ExportReport::default();
+        let spans: Vec<_> = inner.spans.iter().map(|p| p.shutdown()).collect();
+        inner.report(
+            &mut shut,
+            Signal::Traces,
+            spans.into_iter().find_map(Result::err),
+        );
+        let logs = inner.logs.shutdown().err();
+        inner.report(&mut shut, Signal::Logs, logs);
+        // A signal the flush already reported is not reported twice.
+        shut.failures
+            .retain(|f| !report.failures.iter().any(|r| r.signal == f.signal));
+        report.failures.extend(shut.failures);
         report
     }
 
@@ -317,12 +322,34 @@ impl Pipeline {
 }
 
 impl Inner {
-    fn failure(&self, signal: Signal, error: String) -> ExportFailure {
-        ExportFailure {
+    /// Adds `signal`'s failure to `report`: what its exporter recorded since
+    /// the last report (the exporter's own words), else the error a
+    /// processor returned.
+    fn report(&self, report: &mut ExportReport, signal: Signal, returned: Option<impl ToString>) {
+        let recorded = self
+            .failures
+            .get(&signal)
+            .map(Failures::take)
+            .unwrap_or_default();
+        let error = match (recorded.first(), returned) {
+            (Some(first), _) if recorded.len() > 1 => {
+                format!("{} (and {} more failed exports)", first, recorded.len() - 1)
+            }
+            (Some(first), _) => first.clone(),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => return,
+        };
+        // The exporters' words for a refused connection name no cause.
+        let error = if error.contains("network error") || error.contains("tcp connect error") {
+            format!("{} (no OTLP receiver answered at that address)", error)
+        } else {
+            error
+        };
+        report.failures.push(ExportFailure {
             signal,
             destination: self.destinations.get(&signal).cloned(),
             error,
-        }
+        });
     }
 
     /// Sends the pending metric requests; those that fail are dropped (their

@@ -19,7 +19,8 @@ fn http_protocol(p: Protocol) -> opentelemetry_otlp::Protocol {
     }
 }
 
-fn metadata(headers: &[(String, String)]) -> tonic::metadata::MetadataMap {
+/// Headers as gRPC metadata (names or values gRPC cannot carry are left out).
+pub(crate) fn metadata(headers: &[(String, String)]) -> tonic::metadata::MetadataMap {
     let mut map = tonic::metadata::MetadataMap::new();
     for (k, v) in headers {
         let key = tonic::metadata::MetadataKey::from_bytes(k.as_bytes());

@@ -105,7 +105,7 @@ impl MetricsClient {
                 }
                 let response = post
                     .send()
-                    .map_err(|e| Failure::Retry(format!("{}", error_chain(&e)), None))?;
+                    .map_err(|e| Failure::Retry(error_chain(&e), None))?;
                 let status = response.status().as_u16();
                 if response.status().is_success() {
                     return Ok(());
@@ -125,12 +125,7 @@ impl MetricsClient {
             Transport::Grpc { runtime, client } => {
                 let mut call = tonic::Request::new(request.clone());
                 call.set_timeout(left);
-                for (k, v) in &self.config.headers {
-                    let key = tonic::metadata::MetadataKey::from_bytes(k.as_bytes());
-                    if let (Ok(key), Ok(value)) = (key, v.parse()) {
-                        call.metadata_mut().insert(key, value);
-                    }
-                }
+                *call.metadata_mut() = super::exporters::metadata(&self.config.headers);
                 match runtime.block_on(client.export(call)) {
                     Ok(_) => Ok(()),
                     Err(status) => {

@@ -17,6 +17,7 @@ pub mod exporters;
 pub mod memory;
 mod metrics;
 pub mod metrics_client;
+pub mod reporting;
 
 pub use metrics::metrics;
 
