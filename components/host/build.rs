@@ -18,6 +18,9 @@
 //! target, or Debian's rustc-web); it fails with instructions when neither is
 //! there (`scripts/install-wasm-toolchain.sh` installs one).
 
+#[path = "src/compose.rs"]
+mod compose;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -79,7 +82,7 @@ fn main() {
     );
     std::fs::write(out.join("bench_guest.wasm"), bench).expect("write the bench guest");
     for (name, sdk) in [("service", "sdk"), ("service-naive", "sdk-naive")] {
-        let composed = compose(&components["app"], &components[sdk])
+        let composed = compose::compose(&components["app"], &components[sdk])
             .unwrap_or_else(|e| panic!("composing the app with {}: {:#}", sdk, e));
         std::fs::write(out.join(format!("{}.component.wasm", name)), composed)
             .expect("write composed component");
@@ -160,16 +163,4 @@ fn componentize(module: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
         .module(module)?
         .validate(true);
     Ok(encoder.encode()?)
-}
-
-/// The app with each of its imports of the SDK's API wired to the SDK's
-/// export of the same name; what neither provides stays an import.
-fn compose(app: &[u8], sdk: &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let mut graph = wac_graph::CompositionGraph::new();
-    let app = wac_graph::types::Package::from_bytes("wrr:app", None, app, graph.types_mut())?;
-    let app = graph.register_package(app)?;
-    let sdk = wac_graph::types::Package::from_bytes("wrr:sdk", None, sdk, graph.types_mut())?;
-    let sdk = graph.register_package(sdk)?;
-    wac_graph::plug(&mut graph, vec![sdk], app)?;
-    Ok(graph.encode(wac_graph::EncodeOptions::default())?)
 }

@@ -119,6 +119,13 @@ fn price(t: &Telemetry, root: &Option<Span>, items: &[String]) -> f64 {
     let mut total = 0.0;
     for item in items {
         let item_span = start(t, "price-item", under(&span), vec![attr("item", item)]);
+        // The app's bug, on purpose: this item makes it panic (a trap), with
+        // checkout, price and this price-item still open. The host answers
+        // the request with an error, ends those spans itself, and serves the
+        // next request from a fresh instance.
+        if item == "crash" {
+            panic!("cannot price `crash`");
+        }
         match price_of(item) {
             Some(price) => {
                 // One series per item: far below the cardinality limit.

@@ -18,6 +18,7 @@
 
 pub mod bench_guest;
 pub mod bindings;
+pub mod compose;
 pub mod convert;
 pub mod demo;
 pub mod otlp;

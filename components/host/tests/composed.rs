@@ -284,6 +284,82 @@ fn two_instances_keep_their_requests_apart() -> R {
 }
 
 #[test]
+fn a_trapping_app_gets_an_error_its_open_spans_are_ended_by_the_host_and_the_next_request_runs() -> R
+{
+    let (pipeline, memory) = common::memory_pipeline()?;
+    let mut service = Service::new(Build::Registry, &pipeline)?;
+    let trap = service.request("ada", &["book", "crash"]).unwrap_err();
+    assert!(format!("{:?}", trap).contains("unreachable"), "{:?}", trap);
+    let response = service.request("grace", &["pen"])?;
+    assert_eq!(response.status, 200, "a fresh instance answers");
+    service.shutdown()?;
+    pipeline.shutdown().into_result()?;
+    let exports = memory.take();
+    let spans = spans(&exports);
+    let crashed: Vec<_> = {
+        let server = spans
+            .iter()
+            .find(|s| {
+                s.name == "POST /checkout" && text(&s.attributes, "enduser.id") == Some("ada")
+            })
+            .unwrap();
+        let status = server.status.as_ref().unwrap();
+        assert_eq!(status.code, 2);
+        assert!(
+            status.message.contains("the guest trapped"),
+            "{}",
+            status.message
+        );
+        spans
+            .iter()
+            .filter(|s| s.trace_id == server.trace_id)
+            .collect()
+    };
+    // checkout, price and the crashing price-item were open: the host ended
+    // them (their names never reached it: rc.2's on-start carries only ids).
+    let unended: Vec<_> = crashed
+        .iter()
+        .filter(|s| s.name == "unended span")
+        .collect();
+    assert_eq!(
+        unended.len(),
+        3,
+        "{:?}",
+        crashed.iter().map(|s| &s.name).collect::<Vec<_>>()
+    );
+    for s in &unended {
+        let status = s.status.as_ref().unwrap();
+        assert_eq!(status.code, 2);
+        assert!(status.message.contains("unreachable"), "{}", status.message);
+    }
+    // What ended before the trap arrived as the app made it, and every
+    // parent of the crashed request's spans arrived too.
+    for name in ["validate", "price-item"] {
+        assert!(crashed.iter().any(|s| s.name == name), "{}", name);
+    }
+    for s in crashed.iter().filter(|s| !s.parent_span_id.is_empty()) {
+        assert!(
+            crashed.iter().any(|p| p.span_id == s.parent_span_id),
+            "the parent of `{}` did not arrive",
+            s.name
+        );
+    }
+    // The next request is whole.
+    let run = common::from_file(&exports, exports.len())?;
+    let grace: Vec<_> = spans
+        .iter()
+        .filter(|s| s.trace_id != crashed[0].trace_id)
+        .collect();
+    assert_eq!(
+        grace.len(),
+        common::spans_per_request(1),
+        "{:?}",
+        run.lines_before_shutdown
+    );
+    Ok(())
+}
+
+#[test]
 fn the_naive_sdk_composed_the_same_way_breaks_the_output() -> R {
     let run = run(Build::Naive, &REQUESTS)?;
     let mistake = check(&run, &REQUESTS);

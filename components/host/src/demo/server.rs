@@ -37,7 +37,7 @@ impl ServerSpan {
                 trace_state: Vec::new(),
             },
             name: name.to_string(),
-            start: super::state::now(),
+            start: crate::wasi_otel::now(),
             attributes: Vec::new(),
         }
     }
@@ -63,7 +63,7 @@ impl ServerSpan {
             span_kind: SpanKind::Server,
             name: self.name,
             start_time: self.start,
-            end_time: super::state::now(),
+            end_time: crate::wasi_otel::now(),
             attributes: self.attributes,
             events: Vec::new(),
             links: Vec::new(),

@@ -75,17 +75,16 @@ impl SdkSession {
     }
 }
 
-/// One instance of the demo app composed with an SDK, reporting into a
-/// pipeline.
+/// The demo app composed with an SDK, reporting into a pipeline: one
+/// instance at a time, and a fresh one after an instance trapped.
 pub struct Service {
-    store: Store,
-    api: crate::bindings::service::Service,
+    component: Component,
+    instance: Option<(Store, crate::bindings::service::Service)>,
     pipeline: Pipeline,
 }
 
 impl Service {
-    /// A fresh instance, composed with the `build` SDK, reporting into
-    /// `pipeline`.
+    /// The Rust app composed with the `build` SDK, reporting into `pipeline`.
     pub fn new(build: Build, pipeline: &Pipeline) -> wasmtime::Result<Self> {
         static REGISTRY: OnceLock<Component> = OnceLock::new();
         static NAIVE: OnceLock<Component> = OnceLock::new();
@@ -93,59 +92,96 @@ impl Service {
             Build::Registry => compiled(&REGISTRY, crate::SERVICE_COMPONENT),
             Build::Naive => compiled(&NAIVE, crate::SERVICE_NAIVE_COMPONENT),
         };
-        let mut store = store(pipeline.clone());
-        let api = crate::bindings::service::Service::instantiate(&mut store, component, linker()?)?;
-        Ok(Service {
-            store,
-            api,
+        Service::from_component(component.clone(), pipeline)
+    }
+
+    /// Any component of the `service` world (an app of any language
+    /// composed with the SDK), instantiated now.
+    pub fn from_component(component: Component, pipeline: &Pipeline) -> wasmtime::Result<Self> {
+        let mut service = Service {
+            component,
+            instance: None,
             pipeline: pipeline.clone(),
-        })
+        };
+        service.instance()?;
+        Ok(service)
+    }
+
+    fn instance(&mut self) -> wasmtime::Result<&mut (Store, crate::bindings::service::Service)> {
+        let instance = match self.instance.take() {
+            Some(instance) => instance,
+            None => {
+                let mut store = store(self.pipeline.clone());
+                let api = crate::bindings::service::Service::instantiate(
+                    &mut store,
+                    &self.component,
+                    linker()?,
+                )?;
+                (store, api)
+            }
+        };
+        Ok(self.instance.insert(instance))
     }
 
     /// Handles one request inside a server span of the host: the guest sees
     /// that span as `outer-span-context`, and the span is exported with the
-    /// guest's.
+    /// guest's. If the guest traps, the request's answer is the trap, the
+    /// spans it started and never ended are exported ended with status ERROR
+    /// and the reason, and the next request gets a fresh instance.
     pub fn request(&mut self, user: &str, items: &[&str]) -> wasmtime::Result<Response> {
         let mut server = ServerSpan::start("POST /checkout");
         server.set_attribute("http.request.method", "\"POST\"".into());
         server.set_attribute("enduser.id", serde_json::Value::from(user).to_string());
-        let otel = self.store.data_mut().otel();
-        otel.set_outer_span_context(Some(server.context().clone()));
         let request = Request {
             user: user.to_string(),
             items: items.iter().map(|s| s.to_string()).collect(),
         };
-        let result = self
-            .api
-            .wrr_otel_handler()
-            .call_handle(&mut self.store, &request);
-        let otel = self.store.data_mut().otel();
+        let (store, api) = self.instance()?;
+        store
+            .data_mut()
+            .otel()
+            .set_outer_span_context(Some(server.context().clone()));
+        let result = api.wrr_otel_handler().call_handle(&mut *store, &request);
+        let otel = store.data_mut().otel();
         otel.set_outer_span_context(None);
         let status = match &result {
             Ok(response) if response.status < 500 => Status::Unset,
             Ok(response) => Status::Error(format!("status {}", response.status)),
-            Err(trap) => Status::Error(format!("the guest trapped: {}", trap)),
+            Err(trap) => {
+                // The root cause says what trapped; the top is a backtrace.
+                let reason = format!("the guest trapped: {}", trap.root_cause());
+                otel.end_open_spans(&reason);
+                Status::Error(reason)
+            }
         };
         if let Ok(response) = &result {
             server.set_attribute("http.response.status_code", response.status.to_string());
         }
         otel.sink().span_ended(server.end(status));
+        if result.is_err() {
+            // A trapped instance cannot be entered again.
+            self.instance = None;
+        }
         result
     }
 
     /// Shuts the app's telemetry down: the SDK ends forgotten spans and
     /// exports its metrics.
     pub fn shutdown(&mut self) -> wasmtime::Result<()> {
-        self.api.wrr_otel_handler().call_shutdown(&mut self.store)
+        let (store, api) = self.instance()?;
+        api.wrr_otel_handler().call_shutdown(&mut *store)
     }
 
-    /// The pipeline this instance reports into.
+    /// The pipeline this service reports into.
     pub fn pipeline(&self) -> &Pipeline {
         &self.pipeline
     }
 
-    /// Bytes of linear memory the largest guest memory has grown to.
+    /// Bytes of linear memory the largest guest memory of the current
+    /// instance has grown to.
     pub fn memory_bytes(&self) -> usize {
-        self.store.data().memory_bytes()
+        self.instance
+            .as_ref()
+            .map_or(0, |(store, _)| store.data().memory_bytes())
     }
 }

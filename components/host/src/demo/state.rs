@@ -102,14 +102,3 @@ pub(crate) fn store(sink: impl TelemetrySink) -> Store {
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     store
 }
-
-/// Now, as `wasi:clocks` has it.
-pub(crate) fn now() -> crate::bindings::sdk::wasi::clocks::wall_clock::Datetime {
-    let since = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap_or_default();
-    crate::bindings::sdk::wasi::clocks::wall_clock::Datetime {
-        seconds: since.as_secs(),
-        nanoseconds: since.subsec_nanos(),
-    }
-}
