@@ -35,41 +35,36 @@ fn headers(headers: &[(String, String)]) -> HashMap<String, String> {
     headers.iter().cloned().collect()
 }
 
+/// The same builder chain for either exporter type (their builders share
+/// no trait that would let a function do it).
+macro_rules! build {
+    ($exporter:ty, $c:expr) => {{
+        let c: &SignalConfig = $c;
+        match c.protocol {
+            Protocol::Grpc => <$exporter>::builder()
+                .with_tonic()
+                .with_endpoint(&c.endpoint)
+                .with_timeout(c.timeout)
+                .with_metadata(metadata(&c.headers))
+                .build(),
+            p => <$exporter>::builder()
+                .with_http()
+                .with_endpoint(&c.endpoint)
+                .with_protocol(http_protocol(p))
+                .with_timeout(c.timeout)
+                .with_headers(headers(&c.headers))
+                .build(),
+        }
+    }};
+}
+
 /// The span exporter `c` describes. A gRPC exporter must be built inside a
 /// Tokio runtime's context (`Runtime::enter`) and exports on that runtime.
 pub fn span_exporter(c: &SignalConfig) -> Result<SpanExporter, BuildError> {
-    match c.protocol {
-        Protocol::Grpc => SpanExporter::builder()
-            .with_tonic()
-            .with_endpoint(&c.endpoint)
-            .with_timeout(c.timeout)
-            .with_metadata(metadata(&c.headers))
-            .build(),
-        p => SpanExporter::builder()
-            .with_http()
-            .with_endpoint(&c.endpoint)
-            .with_protocol(http_protocol(p))
-            .with_timeout(c.timeout)
-            .with_headers(headers(&c.headers))
-            .build(),
-    }
+    build!(SpanExporter, c)
 }
 
 /// The log exporter `c` describes (the same rules as [`span_exporter`]).
 pub fn log_exporter(c: &SignalConfig) -> Result<LogExporter, BuildError> {
-    match c.protocol {
-        Protocol::Grpc => LogExporter::builder()
-            .with_tonic()
-            .with_endpoint(&c.endpoint)
-            .with_timeout(c.timeout)
-            .with_metadata(metadata(&c.headers))
-            .build(),
-        p => LogExporter::builder()
-            .with_http()
-            .with_endpoint(&c.endpoint)
-            .with_protocol(http_protocol(p))
-            .with_timeout(c.timeout)
-            .with_headers(headers(&c.headers))
-            .build(),
-    }
+    build!(LogExporter, c)
 }

@@ -291,59 +291,51 @@ impl Grpc {
     }
 }
 
-#[tonic::async_trait]
-impl TraceService for Grpc {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportTraceServiceRequest>,
-    ) -> Result<tonic::Response<ExportTraceServiceResponse>, tonic::Status> {
-        self.header(&request);
-        self.answer("traces")?;
-        self.0
-            .lock()
-            .unwrap()
-            .received
-            .traces
-            .push(request.into_inner());
-        Ok(tonic::Response::new(Default::default()))
-    }
+/// One generated service trait, implemented for `Grpc`: refuse if due,
+/// else keep the request in `received.$field`.
+macro_rules! service {
+    ($trait:ident, $request:ty, $response:ty, $signal:literal, $field:ident) => {
+        #[tonic::async_trait]
+        impl $trait for Grpc {
+            async fn export(
+                &self,
+                request: tonic::Request<$request>,
+            ) -> Result<tonic::Response<$response>, tonic::Status> {
+                self.header(&request);
+                self.answer($signal)?;
+                self.0
+                    .lock()
+                    .unwrap()
+                    .received
+                    .$field
+                    .push(request.into_inner());
+                Ok(tonic::Response::new(Default::default()))
+            }
+        }
+    };
 }
 
-#[tonic::async_trait]
-impl LogsService for Grpc {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportLogsServiceRequest>,
-    ) -> Result<tonic::Response<ExportLogsServiceResponse>, tonic::Status> {
-        self.header(&request);
-        self.answer("logs")?;
-        self.0
-            .lock()
-            .unwrap()
-            .received
-            .logs
-            .push(request.into_inner());
-        Ok(tonic::Response::new(Default::default()))
-    }
-}
-
-#[tonic::async_trait]
-impl MetricsService for Grpc {
-    async fn export(
-        &self,
-        request: tonic::Request<ExportMetricsServiceRequest>,
-    ) -> Result<tonic::Response<ExportMetricsServiceResponse>, tonic::Status> {
-        self.header(&request);
-        self.answer("metrics")?;
-        self.0
-            .lock()
-            .unwrap()
-            .received
-            .metrics
-            .push(request.into_inner());
-        Ok(tonic::Response::new(Default::default()))
-    }
-}
+service!(
+    TraceService,
+    ExportTraceServiceRequest,
+    ExportTraceServiceResponse,
+    "traces",
+    traces
+);
+service!(
+    LogsService,
+    ExportLogsServiceRequest,
+    ExportLogsServiceResponse,
+    "logs",
+    logs
+);
+service!(
+    MetricsService,
+    ExportMetricsServiceRequest,
+    ExportMetricsServiceResponse,
+    "metrics",
+    metrics
+);
 
 /// An OTLP/gRPC receiver.
 pub fn grpc(refusals: &[Refusal]) -> Receiver {
