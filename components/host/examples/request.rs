@@ -9,6 +9,7 @@
 //! OTEL_EXPORTER_OTLP_ENDPOINT=http://localhost:4318 cargo run -p telemetry-host --example request
 //! cargo run -p telemetry-host --example request -- --endpoint http://localhost:4318
 //! cargo run -p telemetry-host --example request -- --components DIR
+//! cargo run -p telemetry-host --example request -- --app python   # or js; rust is the default
 //! ```
 //!
 //! OTLP export is on when `--endpoint URL` is given or an
@@ -19,13 +20,16 @@
 //! OTLP/JSON, one per line (what a collector's file receiver reads); without
 //! it a tree is printed. `--naive` runs the negative control (the app
 //! composed with the handle-keyed SDK); `--components DIR` also writes the
-//! components (`sdk.wasm`, `app.wasm`, `service.wasm`) to DIR.
+//! components (`sdk.wasm`, `app.wasm`, `service.wasm`) to DIR. `--app python`
+//! and `--app js` run the same app written in Python or JavaScript (built by
+//! `scripts/build-lang-apps.sh`), composed with the same SDK component.
 //!
 //! A signal that could not be exported is reported on stderr, with where it
 //! was going and why, and the example exits with status 1.
 
 use std::process::ExitCode;
 
+use telemetry_host::demo::App;
 use telemetry_host::otlp::config::OtlpConfig;
 use telemetry_host::otlp::memory::MemoryExporter;
 use telemetry_host::{otlp, resource, tree, Build, ExportReport, Pipeline, Service};
@@ -41,6 +45,7 @@ struct Args {
     endpoint: Option<String>,
     components: Option<String>,
     build: Build,
+    app: App,
 }
 
 fn args() -> Result<Args, String> {
@@ -49,6 +54,7 @@ fn args() -> Result<Args, String> {
         endpoint: None,
         components: None,
         build: Build::Registry,
+        app: App::Rust,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -59,6 +65,11 @@ fn args() -> Result<Args, String> {
                 args.components = Some(it.next().ok_or("--components needs a folder")?)
             }
             "--naive" => args.build = Build::Naive,
+            "--app" => {
+                let name = it.next().ok_or("--app needs rust, python or js")?;
+                args.app = App::parse(&name)
+                    .ok_or_else(|| format!("--app {}: not rust, python or js", name))?;
+            }
             other => return Err(format!("unknown argument `{}`", other)),
         }
     }
@@ -94,7 +105,24 @@ fn run(args: &Args) -> Result<bool, Box<dyn std::error::Error>> {
         }
     }
     let pipeline = builder.build();
-    let mut service = Service::new(args.build, &pipeline)?;
+    let mut service = match (args.app, args.build) {
+        (App::Rust, build) => Service::new(build, &pipeline)?,
+        (_, Build::Naive) => return Err("--naive is the Rust app's negative control".into()),
+        (app, Build::Registry) => {
+            let (component, prepared) = app.component()?;
+            let started = std::time::Instant::now();
+            let service = Service::from_component(component.clone(), &pipeline)?;
+            eprintln!(
+                "{} app + SDK: {:.1} MB, composed in {:.2} s, compiled in {:.2} s, instantiated in {:.0} ms",
+                app.name(),
+                prepared.bytes as f64 / 1e6,
+                prepared.compose.as_secs_f64(),
+                prepared.compile.as_secs_f64(),
+                started.elapsed().as_secs_f64() * 1e3
+            );
+            service
+        }
+    };
     let mut ok = true;
     for (user, items) in REQUESTS {
         // A failed export does not fail the request: it is answered, and

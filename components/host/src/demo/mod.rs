@@ -3,10 +3,12 @@
 //! app ([`Service`], one server span of the host per request), in stores
 //! whose data is a [`HostState`].
 
+mod apps;
 mod server;
 mod session;
 mod state;
 
+pub use apps::{App, Prepared};
 pub use server::{ServerSpan, HOST_SCOPE};
 pub use session::{Build, SdkSession, Service};
 pub use state::{engine, HostState, Store};

@@ -86,10 +86,14 @@ pub struct Service {
 impl Service {
     /// The Rust app composed with the `build` SDK, reporting into `pipeline`.
     pub fn new(build: Build, pipeline: &Pipeline) -> wasmtime::Result<Self> {
-        static REGISTRY: OnceLock<Component> = OnceLock::new();
         static NAIVE: OnceLock<Component> = OnceLock::new();
         let component = match build {
-            Build::Registry => compiled(&REGISTRY, crate::SERVICE_COMPONENT),
+            Build::Registry => {
+                super::App::Rust
+                    .component()
+                    .map_err(wasmtime::Error::msg)?
+                    .0
+            }
             Build::Naive => compiled(&NAIVE, crate::SERVICE_NAIVE_COMPONENT),
         };
         Service::from_component(component.clone(), pipeline)
