@@ -22,6 +22,9 @@ const PRICES = new Map([
   ['pen', 2.25],
 ]);
 
+// How the bindings name a handle's drop (the engine may lack Symbol.dispose).
+const dispose = Symbol.dispose ?? Symbol.for('dispose');
+
 const INFO = 9;
 const WARN = 13;
 
@@ -108,7 +111,7 @@ class Telemetry {
         description: 'price of each item priced', unit: 'USD', numberType: 'f64',
       }, PRICE_BOUNDS);
     } finally {
-      meter[Symbol.dispose]();
+      meter[dispose]();
     }
   }
 
@@ -156,7 +159,7 @@ class Telemetry {
   close() {
     unlessRefused(() => this.provider.shutdown()); // already shut down: nothing to do
     for (const handle of [this.provider, this.tracer, this.logger, this.orders, this.prices]) {
-      handle[Symbol.dispose]();
+      handle[dispose]();
     }
   }
 }
