@@ -184,6 +184,10 @@ function checkout(t, { user, items }) {
 
     const audit = t.start('audit', root);
     if (audit.span) forgotten.push(audit.span);
+    // The app's bug, on purpose, the same in every language: the error ends
+    // `checkout` with ERROR on its way out, then traps the instance with
+    // `audit` open; the host ends that one.
+    if (items.includes('crash')) throw new Error('cannot finish an order with `crash` in it');
 
     // The counter only refuses past its cardinality limit; one series here.
     unlessRefused(() => t.orders.add({ tag: 'u64', val: 1n }, attributes({ outcome: 'ok' })));

@@ -87,6 +87,15 @@ pub fn handle(t: &Telemetry, request: Request) -> Response {
     if let Some(audit) = start(t, "audit", under(&root), Vec::new()) {
         std::mem::forget(audit);
     }
+    // The app's bug, on purpose, the same in every language: an order with
+    // this item makes it fail (a panic here, an exception in Python and
+    // JavaScript), which traps the instance with `audit` (and here
+    // `checkout`) still open. The host answers the request with an error,
+    // ends those spans itself, and serves the next request from a fresh
+    // instance.
+    if request.items.iter().any(|i| i == "crash") {
+        panic!("cannot finish an order with `crash` in it");
+    }
 
     // The counter only refuses past its cardinality limit; one series here.
     let _ = t.orders.add(Number::U64(1), &[attr("outcome", "ok")]);
@@ -119,13 +128,6 @@ fn price(t: &Telemetry, root: &Option<Span>, items: &[String]) -> f64 {
     let mut total = 0.0;
     for item in items {
         let item_span = start(t, "price-item", under(&span), vec![attr("item", item)]);
-        // The app's bug, on purpose: this item makes it panic (a trap), with
-        // checkout, price and this price-item still open. The host answers
-        // the request with an error, ends those spans itself, and serves the
-        // next request from a fresh instance.
-        if item == "crash" {
-            panic!("cannot price `crash`");
-        }
         match price_of(item) {
             Some(price) => {
                 // One series per item: far below the cardinality limit.
