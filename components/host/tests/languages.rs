@@ -97,10 +97,13 @@ fn run(app: App) -> R<(Vec<Export>, usize)> {
 /// attributes); the metrics' points.
 #[derive(Debug, PartialEq)]
 struct Shape {
-    traces: Vec<Vec<(usize, String, String, i32, String)>>,
+    traces: Vec<Vec<SpanShape>>,
     logs: Vec<(String, i32, String, String)>,
     metrics: BTreeMap<String, Vec<String>>,
 }
+
+/// (depth, name, parent's name, status code, attributes).
+type SpanShape = (usize, String, String, i32, String);
 
 fn depth(span: &Span, all: &[Span]) -> usize {
     match all.iter().find(|p| p.span_id == span.parent_span_id) {
