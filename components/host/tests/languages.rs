@@ -407,3 +407,32 @@ fn the_python_app_crashes_and_the_next_request_runs() -> R {
 fn the_javascript_app_crashes_and_the_next_request_runs() -> R {
     crash_and_recover(App::Js)
 }
+
+#[test]
+fn the_readme_shows_each_language_verbatim() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("### Write the app in Python or JavaScript")
+        .nth(1)
+        .expect("the README's section");
+    for (fence, source) in [
+        ("```python\n", "components/app-python/app.py"),
+        ("```js\n", "components/app-js/app.js"),
+        ("```rust\n", "components/app/src/checkout.rs"),
+    ] {
+        let block = section
+            .split(fence)
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("no {} block", fence.trim()));
+        let text = std::fs::read_to_string(root.join(source)).unwrap();
+        assert!(block.lines().count() > 10, "{} block too short", source);
+        assert!(
+            text.contains(block),
+            "the README's {} block is not in {}",
+            fence.trim(),
+            source
+        );
+    }
+}
