@@ -52,7 +52,8 @@ use crate::tree::Loc;
 /// * **Issued keys**, from [`register`](Self::register) and its variants, are
 ///   `2^20` or more and generational: once removed, a [`Key`] stays dead for at
 ///   least [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) (over `2^22`) later
-///   registrations, and a [`WideKey`] for over `10^16`. Keep them in the
+///   registrations, and a [`WideKey`] for over `10^16` (`4 * 10^12` on 32-bit
+///   targets, [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
