@@ -412,22 +412,21 @@ impl<T> Shard<T> {
         let (mut first, mut last) = (0, 0);
         let mut prev_link: Option<&mut u64> = None;
         for (index, slot) in self.slots.iter_mut().enumerate() {
-            if slot.value.is_none() {
-                continue;
-            }
-            let key = Key::from_raw(encode(shard, index, slot.generation.get()));
-            let entry = match slot.retire() {
-                Some(entry) => entry,
+            // `retire` spelt out, so that the loop tests the slot once and
+            // keeps nothing but what it writes.
+            let value = match slot.value.take() {
+                Some(value) => value,
                 None => continue,
             };
-            removed(entry.born);
-            out.push((key, entry.value));
+            let generation = slot.generation.get();
+            slot.generation = Generation::new(next_generation(generation));
+            removed(std::mem::replace(&mut slot.link, 0));
+            out.push((Key::from_raw(encode(shard, index, generation)), value));
             last = index as u32 + 1;
-            match prev_link.take() {
+            match prev_link.replace(&mut slot.link) {
                 Some(link) => *link = u64::from(last),
                 None => first = last,
             }
-            prev_link = Some(&mut slot.link);
         }
         if first != 0 {
             self.enqueue(first, last, out.len() - before);
