@@ -360,10 +360,7 @@ impl<T> ResourceRegistry<T> {
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
         match self.lock_slot(id) {
             Ok((mut shard, index, check)) => {
-                if !shard.live_slot(index, check) {
-                    return None;
-                }
-                let entry = shard.remove_slot(index as u32)?;
+                let entry = shard.take_slot(index, check)?;
                 // Under the lock, so that the count never holds a removed entry.
                 self.counts.release(entry.born);
                 drop(shard);

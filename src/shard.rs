@@ -172,17 +172,25 @@ impl<T> Shard<T> {
         }
     }
 
-    /// Whether slot `index` holds the entry `check` recognises, counting a
-    /// miss in the stats.
+    /// Removes the entry in slot `index` if `check` recognises it, counting
+    /// a miss otherwise: [`slot_value`](Self::slot_value) and
+    /// [`remove_slot`](Self::remove_slot) with one look at the slot.
     #[inline]
-    pub(crate) fn live_slot(&mut self, index: usize, check: Check) -> bool {
-        match self.slot_value(index, check) {
-            Ok(_) => true,
-            Err(miss) => {
-                self.count_miss(miss);
-                false
+    pub(crate) fn take_slot(&mut self, index: usize, check: Check) -> Option<Entry<T>> {
+        let entry = match self.slots.get_mut(index) {
+            Some(slot) if slot.value.is_some() && check.matches(slot.generation.get()) => {
+                slot.retire()
             }
-        }
+            found => {
+                let stale = found.is_some();
+                self.count_miss(Miss { stale });
+                return None;
+            }
+        }?;
+        let index = index as u32;
+        self.enqueue(index + 1, index + 1, 1);
+        self.forget(Loc::Slot(index));
+        Some(entry)
     }
 
     /// [`find`](Self::find), counting a miss in the stats.
