@@ -14,7 +14,8 @@ if [ "${1:-}" = "--quick" ]; then
     exit 0
 fi
 bash scripts/install-wasm-toolchain.sh
+# In-wasm first: it is the crate's home, and its rows lead the tables.
+cargo bench -p telemetry-host --bench wasm
 cargo bench --bench lifecycle
 cargo bench --bench memory
-cargo bench -p telemetry-host --bench wasm
 python3 scripts/bench_table.py

@@ -16,8 +16,9 @@
 use crate::error::{Error, Rejected};
 use crate::home::home_group;
 use crate::key::{decode_wide, AsKey, Id, Key};
+use crate::registration::Place;
 use crate::registration::Registration;
-use crate::registry::{Place, ResourceRegistry, Value};
+use crate::registry::{ResourceRegistry, Value};
 use crate::taken::Taken;
 
 /// What `take_tree` hands back: each entry of the subtree with its value.

@@ -53,15 +53,25 @@ const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
 pub(crate) const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
 
 /// How many times a slot can be vacated and reused before a stale
-/// [`WideKey`] to it resolves again: `4095 * (2^32 - 1)`, over 17 trillion
-/// (generations run through `2^44 - 2^12` values, one in 4096 skipped). Since
-/// two reuses of a slot are at least 1,025 registrations apart (see
-/// [`KEY_REISSUE_BOUND`]), that is over `1.8 * 10^16` registrations.
+/// [`WideKey`] to it, or a guard's generation, resolves again.
+///
+/// On 64-bit targets `4095 * (2^32 - 1)`, over 17 trillion (generations run
+/// through `2^44 - 2^12` values, one in 4096 skipped). Since two reuses of a
+/// slot are at least 1,025 registrations apart (see [`KEY_REISSUE_BOUND`]),
+/// that is over `1.8 * 10^16` registrations.
+///
+/// On 32-bit targets (wasm32) a slot stores 32 bits of generation, which
+/// keeps it at 16 bytes: `4095 * 2^20` reuses, over 4 billion, so over
+/// `4.4 * 10^12` registrations.
 ///
 /// ```
-/// assert!(wit_resource_registry::WIDE_KEY_REUSES > 1u64 << 32);
+/// assert!(wit_resource_registry::WIDE_KEY_REUSES >= 4095 << 20);
 /// ```
+#[cfg(target_pointer_width = "64")]
 pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS * (WIDE_TAGS / (NARROW_MASK + 1));
+/// See the 64-bit docs: `4095 * 2^20` reuses on this 32-bit target.
+#[cfg(not(target_pointer_width = "64"))]
+pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS << 20;
 
 /// Bits of the slot id that select a shard. A wasm32 build without the
 /// `atomics` feature has one thread, so sharding would only cost memory there.

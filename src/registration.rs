@@ -1,18 +1,42 @@
 //! [`Guard`]: an entry that removes itself when dropped, and only itself.
 //!
-//! A guard remembers its slot's whole 64-bit generation, not a key: whatever
-//! happens to the entry (a drain, a `remove` elsewhere, its slot reused any
-//! number of times, a caller inserting under its old number), the guard acts
-//! on its own entry or on nothing.
+//! A guard remembers its slot's whole generation, not a key: whatever
+//! happens to the entry (a drain, a `remove` elsewhere, its slot reused up to
+//! [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES) times, a caller inserting
+//! under its old number), the guard acts on its own entry or on nothing.
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Rejected};
-use crate::key::{encode_wide, Key, WideKey};
-use crate::registry::{Place, ResourceRegistry};
+use crate::key::{encode, encode_wide, Check, Id, Key, WideKey};
+use crate::registry::ResourceRegistry;
 use crate::taken::Taken;
+
+/// Where a registration landed: enough to build a key of either width, or a
+/// guard that matches only this entry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Place {
+    pub(crate) shard: usize,
+    pub(crate) index: u32,
+    pub(crate) generation: u64,
+}
+
+impl Place {
+    pub(crate) fn key<T>(self) -> Key<T> {
+        Key::from_raw(encode(self.shard, self.index as usize, self.generation))
+    }
+
+    /// The id that matches this entry and no later one in the same slot.
+    pub(crate) fn exact(self) -> Id {
+        Id::Slot {
+            shard: self.shard,
+            index: self.index as usize,
+            check: Check::Exact(self.generation),
+        }
+    }
+}
 
 /// A guard borrowing a registry (usually a `static`): see [`Guard`].
 pub type Registration<'r, T> = Guard<T, &'r ResourceRegistry<T>>;

@@ -17,8 +17,8 @@ use std::sync::Arc;
 use crate::counts::{Budget, UNBOUNDED};
 use crate::error::{Error, Rejected};
 use crate::home::{home_group, home_shard};
-use crate::key::{decode_wide, encode, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS};
-use crate::registration::{OwnedRegistration, Registration};
+use crate::key::{decode_wide, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS};
+use crate::registration::{OwnedRegistration, Place, Registration};
 use crate::shard::{Entry, Shard};
 use crate::sync::{lock, CachePadded, Mutex, MutexGuard};
 use crate::taken::Taken;
@@ -52,7 +52,8 @@ use crate::tree::Loc;
 /// * **Issued keys**, from [`register`](Self::register) and its variants, are
 ///   `2^20` or more and generational: once removed, a [`Key`] stays dead for at
 ///   least [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) (over `2^22`) later
-///   registrations, and a [`WideKey`] for over `10^16`. Keep them in the
+///   registrations, and a [`WideKey`] for over `10^16` (`4 * 10^12` on 32-bit
+///   targets, [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
@@ -83,33 +84,12 @@ pub struct ResourceRegistry<T> {
     pub(crate) counts: Budget,
 }
 
+/// A locked shard with the slot and check of an issued key in it.
+type LockedSlot<'a, T> = (MutexGuard<'a, Shard<T>>, usize, Check);
+
 /// The values users store: always std's `Mutex`, also under loom, where only
 /// the registry's own locks are modelled.
 pub(crate) type Value<T> = Arc<std::sync::Mutex<T>>;
-
-/// Where a registration landed: enough to build a key of either width, or a
-/// guard that matches only this entry.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Place {
-    pub(crate) shard: usize,
-    pub(crate) index: u32,
-    pub(crate) generation: u64,
-}
-
-impl Place {
-    pub(crate) fn key<T>(self) -> Key<T> {
-        Key::from_raw(encode(self.shard, self.index as usize, self.generation))
-    }
-
-    /// The id that matches this entry and no later one in the same slot.
-    pub(crate) fn exact(self) -> Id {
-        Id::Slot {
-            shard: self.shard,
-            index: self.index as usize,
-            check: Check::Exact(self.generation),
-        }
-    }
-}
 
 #[cfg(not(loom))]
 impl<T> ResourceRegistry<T> {
@@ -307,35 +287,38 @@ impl<T> ResourceRegistry<T> {
     #[inline]
     pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
         match self.lock_slot(id) {
-            Some((mut shard, index, check)) => match shard.slot_value(index, check) {
+            Ok((mut shard, index, check)) => match shard.slot_value(index, check) {
                 Ok(value) => Some(Arc::clone(value)),
                 Err(miss) => {
                     shard.count_miss(miss);
                     None
                 }
             },
-            None => self.get_other(id),
+            Err(caller) => self.get_other(caller),
         }
     }
 
     /// The locked shard of an issued key, with the key's slot and check;
-    /// `None` for caller ids and `0`, which take paths out of line so that
-    /// the common one carries none of the caller-id map's code.
+    /// otherwise `Err` with the caller id (`None` for `0` and invalid ids),
+    /// for paths out of line: the common one carries none of the caller-id
+    /// map's code, nor a copy of the `Id` kept for it.
     #[inline]
-    fn lock_slot(&self, id: Id) -> Option<(MutexGuard<'_, Shard<T>>, usize, Check)> {
+    fn lock_slot(&self, id: Id) -> Result<LockedSlot<'_, T>, Option<u32>> {
         match id {
             Id::Slot {
                 shard,
                 index,
                 check,
-            } => Some((lock(&self.shards[shard]), index, check)),
-            _ => None,
+            } => Ok((lock(&self.shards[shard]), index, check)),
+            Id::Caller(raw) => Err(Some(raw)),
+            Id::Invalid => Err(None),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn get_other(&self, id: Id) -> Option<Value<T>> {
+    fn get_other(&self, caller: Option<u32>) -> Option<Value<T>> {
+        let id = caller.map_or(Id::Invalid, Id::Caller);
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
         shard.value(loc).map(Arc::clone)
@@ -376,23 +359,21 @@ impl<T> ResourceRegistry<T> {
     #[inline]
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
         match self.lock_slot(id) {
-            Some((mut shard, index, check)) => {
-                if !shard.live_slot(index, check) {
-                    return None;
-                }
-                let entry = shard.remove_slot(index as u32)?;
+            Ok((mut shard, index, check)) => {
+                let entry = shard.take_slot(index, check)?;
                 // Under the lock, so that the count never holds a removed entry.
                 self.counts.release(entry.born);
                 drop(shard);
                 Some(entry.value)
             }
-            None => self.remove_other(id),
+            Err(caller) => self.remove_other(caller),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn remove_other(&self, id: Id) -> Option<Value<T>> {
+    fn remove_other(&self, caller: Option<u32>) -> Option<Value<T>> {
+        let id = caller.map_or(Id::Invalid, Id::Caller);
         let mut shard = self.lock_shard(id);
         let loc = shard.lookup(id)?;
         let entry = shard.remove_at(loc)?;

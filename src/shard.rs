@@ -32,11 +32,12 @@ pub(crate) struct Entry<T> {
     pub(crate) born: u64,
 }
 
-/// 24 bytes: the value's pointer doubles as the occupied flag, and one word
-/// holds the birth time while occupied and the queue link while vacant.
+/// 24 bytes natively, 16 on 32-bit targets: the value's pointer doubles as
+/// the occupied flag, and one word holds the birth time while occupied and
+/// the queue link while vacant.
 struct Slot<T> {
-    /// Moves on each time the slot is vacated; never wraps in practice.
-    generation: u64,
+    /// Moves on each time the slot is vacated.
+    generation: Generation,
     /// `Some` while the slot is occupied.
     value: Option<Arc<Mutex<T>>>,
     /// Occupied: the entry's birth tick. Vacant: the next queued slot's
@@ -52,8 +53,42 @@ impl<T> Slot<T> {
     fn retire(&mut self) -> Option<Entry<T>> {
         let value = self.value.take()?;
         let born = std::mem::replace(&mut self.link, 0);
-        self.generation = next_generation(self.generation);
+        self.generation = Generation::new(next_generation(self.generation.get()));
         Some(Entry { value, born })
+    }
+}
+
+/// A slot's generation as it is stored: a `u64` natively, which never wraps
+/// in practice; the low 32 bits on 32-bit targets (wasm32), where the four
+/// bytes saved make a slot 16 bytes instead of 24 (its `u64` link aligns it
+/// to 8). There it wraps to 1 after `2^32 - 2^20` generations (`2^32` is a
+/// multiple of 4096, so the skipped values stay skipped), which is what
+/// [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES) states for those targets.
+#[derive(Clone, Copy)]
+struct Generation(
+    #[cfg(target_pointer_width = "64")] u64,
+    #[cfg(not(target_pointer_width = "64"))] u32,
+);
+
+impl Generation {
+    #[inline]
+    fn new(generation: u64) -> Self {
+        // Truncating on 32-bit targets is the documented wrap.
+        #[cfg(not(target_pointer_width = "64"))]
+        let generation = generation as u32;
+        Generation(generation)
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    fn get(self) -> u64 {
+        self.0
+    }
+
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    fn get(self) -> u64 {
+        u64::from(self.0)
     }
 }
 
@@ -131,23 +166,31 @@ impl<T> Shard<T> {
                 value: Some(value),
                 generation,
                 ..
-            }) if check.matches(*generation) => Ok(value),
+            }) if check.matches(generation.get()) => Ok(value),
             Some(_) => Err(Miss { stale: true }),
             None => Err(Miss { stale: false }),
         }
     }
 
-    /// Whether slot `index` holds the entry `check` recognises, counting a
-    /// miss in the stats.
+    /// Removes the entry in slot `index` if `check` recognises it, counting
+    /// a miss otherwise: [`slot_value`](Self::slot_value) and
+    /// [`remove_slot`](Self::remove_slot) with one look at the slot.
     #[inline]
-    pub(crate) fn live_slot(&mut self, index: usize, check: Check) -> bool {
-        match self.slot_value(index, check) {
-            Ok(_) => true,
-            Err(miss) => {
-                self.count_miss(miss);
-                false
+    pub(crate) fn take_slot(&mut self, index: usize, check: Check) -> Option<Entry<T>> {
+        let entry = match self.slots.get_mut(index) {
+            Some(slot) if slot.value.is_some() && check.matches(slot.generation.get()) => {
+                slot.retire()
             }
-        }
+            found => {
+                let stale = found.is_some();
+                self.count_miss(Miss { stale });
+                return None;
+            }
+        }?;
+        let index = index as u32;
+        self.enqueue(index + 1, index + 1, 1);
+        self.forget(Loc::Slot(index));
+        Some(entry)
     }
 
     /// [`find`](Self::find), counting a miss in the stats.
@@ -201,7 +244,7 @@ impl<T> Shard<T> {
     pub(crate) fn generation(&self, index: u32) -> u64 {
         self.slots
             .get(index as usize)
-            .map_or(0, |slot| slot.generation)
+            .map_or(0, |slot| slot.generation.get())
     }
 
     /// Replaces the value at a live `loc`, keeping the entry's identity and
@@ -233,7 +276,7 @@ impl<T> Shard<T> {
                 self.slots.reserve_exact(GROWTH_STEP);
             }
             self.slots.push(Slot {
-                generation: FIRST_GENERATION,
+                generation: Generation::new(FIRST_GENERATION),
                 value: None,
                 link: 0,
             });
@@ -264,7 +307,7 @@ impl<T> Shard<T> {
         slot.value = Some(entry.value);
         slot.link = entry.born;
         self.counters.registered += 1;
-        slot.generation
+        slot.generation.get()
     }
 
     /// Stores an entry under a caller-chosen id that holds nothing.
@@ -377,22 +420,21 @@ impl<T> Shard<T> {
         let (mut first, mut last) = (0, 0);
         let mut prev_link: Option<&mut u64> = None;
         for (index, slot) in self.slots.iter_mut().enumerate() {
-            if slot.value.is_none() {
-                continue;
-            }
-            let key = Key::from_raw(encode(shard, index, slot.generation));
-            let entry = match slot.retire() {
-                Some(entry) => entry,
+            // `retire` spelt out, so that the loop tests the slot once and
+            // keeps nothing but what it writes.
+            let value = match slot.value.take() {
+                Some(value) => value,
                 None => continue,
             };
-            removed(entry.born);
-            out.push((key, entry.value));
+            let generation = slot.generation.get();
+            slot.generation = Generation::new(next_generation(generation));
+            removed(std::mem::replace(&mut slot.link, 0));
+            out.push((Key::from_raw(encode(shard, index, generation)), value));
             last = index as u32 + 1;
-            match prev_link.take() {
+            match prev_link.replace(&mut slot.link) {
                 Some(link) => *link = u64::from(last),
                 None => first = last,
             }
-            prev_link = Some(&mut slot.link);
         }
         if first != 0 {
             self.enqueue(first, last, out.len() - before);
@@ -419,7 +461,11 @@ impl<T> Shard<T> {
     pub(crate) fn for_each(&self, shard: usize, mut f: impl FnMut(u32, &Arc<Mutex<T>>, u64)) {
         for (index, slot) in self.slots.iter().enumerate() {
             if let Some(value) = &slot.value {
-                f(encode(shard, index, slot.generation), value, slot.link);
+                f(
+                    encode(shard, index, slot.generation.get()),
+                    value,
+                    slot.link,
+                );
             }
         }
         if let Some(named) = &self.named {
@@ -514,15 +560,15 @@ mod tests {
         let wide = s.wide_key_of(0, Loc::Slot(0)).unwrap();
         assert_eq!(s.find(decode_wide(wide)), Ok(Loc::Slot(0)));
         // Far along: the generations a slot reaches after many reuses.
-        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS - 1;
+        s.slots[0].generation = Generation::new(FIRST_GENERATION + WIDE_TAGS - 1);
         assert_eq!(s.find(decode_wide(wide)), Err(Miss { stale: true }));
-        s.slots[0].generation = FIRST_GENERATION + WIDE_TAGS;
+        s.slots[0].generation = Generation::new(FIRST_GENERATION + WIDE_TAGS);
         assert_eq!(
             s.find(decode_wide(wide)),
             Ok(Loc::Slot(0)),
             "wraps at WIDE_TAGS"
         );
-        s.slots[0].generation = FIRST_GENERATION + NARROW_TAGS + 1;
+        s.slots[0].generation = Generation::new(FIRST_GENERATION + NARROW_TAGS + 1);
         assert_eq!(s.find(decode(k)), Ok(Loc::Slot(0)), "the u32 tag wraps");
         let exact = Id::Slot {
             shard: 0,
