@@ -25,7 +25,14 @@ impl HostState {
     /// environment, and the guest's stderr is the host's.
     pub fn new(sink: impl TelemetrySink) -> Self {
         HostState {
-            wasi: WasiCtx::builder().inherit_stderr().build(),
+            // No preopened folders, environment or arguments by default;
+            // sockets refused explicitly.
+            wasi: WasiCtx::builder()
+                .inherit_stderr()
+                .allow_tcp(false)
+                .allow_udp(false)
+                .allow_ip_name_lookup(false)
+                .build(),
             table: ResourceTable::new(),
             otel: WasiOtelCtx::new(sink),
             memory_bytes: 0,
