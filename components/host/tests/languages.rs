@@ -196,6 +196,18 @@ fn shape(exports: &[Export]) -> Shape {
     }
 }
 
+/// Every parent id in `trace` names a span of `trace`.
+fn parents_arrived(app: &str, trace: &[&Span]) {
+    for s in trace {
+        assert!(
+            s.parent_span_id.is_empty() || trace.iter().any(|p| p.span_id == s.parent_span_id),
+            "{}: the parent of `{}` is missing",
+            app,
+            s.name
+        );
+    }
+}
+
 /// What every language's run must show on its own.
 fn check_alone(app: App, exports: &[Export], before_shutdown: usize) {
     let name = app.name();
@@ -212,15 +224,7 @@ fn check_alone(app: App, exports: &[Export], before_shutdown: usize) {
             .iter()
             .filter(|s| s.trace_id == server.trace_id)
             .collect();
-        // Every parent arrived.
-        for s in &trace {
-            assert!(
-                s.parent_span_id.is_empty() || trace.iter().any(|p| p.span_id == s.parent_span_id),
-                "{}: the parent of `{}` is missing",
-                name,
-                s.name
-            );
-        }
+        parents_arrived(name, &trace);
         // The out-of-order end: price ends before its child tax.
         let tax = trace.iter().find(|s| s.name == "tax").expect("tax");
         let price = trace
@@ -385,14 +389,7 @@ fn crash_and_recover(app: App) -> R {
             app.name()
         );
     }
-    for s in &crashed {
-        assert!(
-            s.parent_span_id.is_empty() || crashed.iter().any(|p| p.span_id == s.parent_span_id),
-            "{}: the parent of `{}` is missing",
-            app.name(),
-            s.name
-        );
-    }
+    parents_arrived(app.name(), &crashed);
     let grace = all.iter().filter(|s| s.trace_id != server.trace_id).count();
     assert_eq!(grace, common::spans_per_request(1), "{}", app.name());
     Ok(())
