@@ -19,3 +19,9 @@ cargo bench -p telemetry-host --bench wasm
 cargo bench --bench lifecycle
 cargo bench --bench memory
 python3 scripts/bench_table.py
+# The checkout app in Rust, Python and JavaScript: start-up and per request.
+bash scripts/install-lang-toolchains.sh
+cargo build -p telemetry-host
+bash scripts/build-lang-apps.sh all
+cargo bench -p telemetry-host --bench apps
+python3 scripts/apps_table.py

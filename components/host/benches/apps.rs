@@ -28,8 +28,14 @@ fn pipeline() -> Pipeline {
     Pipeline::builder(opentelemetry_sdk::Resource::builder_empty().build()).build()
 }
 
+/// Where the start-up figures go, for `scripts/apps_table.py`.
+fn start_up_file() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-apps.json")
+}
+
 fn bench(c: &mut Criterion) {
     let pipeline = pipeline();
+    let mut start_up = Vec::new();
     for app in App::ALL {
         let (component, prepared) = app.component().unwrap_or_else(|e| panic!("{}", e));
         println!(
@@ -39,6 +45,13 @@ fn bench(c: &mut Criterion) {
             prepared.compose.as_secs_f64(),
             prepared.compile.as_secs_f64()
         );
+        start_up.push(format!(
+            "\"{}\": {{\"bytes\": {}, \"compose_s\": {:.3}, \"compile_s\": {:.3}}}",
+            app.name(),
+            prepared.bytes,
+            prepared.compose.as_secs_f64(),
+            prepared.compile.as_secs_f64()
+        ));
         c.benchmark_group("app_instantiate")
             .bench_function(BenchmarkId::from_parameter(app.name()), |b| {
                 b.iter(|| Service::from_component(component.clone(), &pipeline).expect("instance"))
@@ -66,6 +79,8 @@ fn bench(c: &mut Criterion) {
             },
         );
     }
+    let json = format!("{{{}}}\n", start_up.join(", "));
+    std::fs::write(start_up_file(), json).expect("write target/bench-apps.json");
 }
 
 criterion_group! {
