@@ -265,6 +265,38 @@ fn quick_peers() {
         ));
     }
     println!("{}", line);
+    quick_fuel();
+}
+
+/// Wasm instructions per step (per entry for a drain) of every contender on
+/// every workload, counted by wasmtime's fuel: the stable figure to decide
+/// by, as callgrind's counts are natively.
+fn quick_fuel() {
+    print!("{:<16}", "instr/step");
+    for name in CONTENDERS {
+        print!("{:>15}", name);
+    }
+    println!();
+    let mut line = String::from("QUICK-FUEL");
+    for (w, workload) in WORKLOADS.iter().enumerate() {
+        print!("{:<16}", format!("wasm_{}", workload));
+        let mut counts = Vec::new();
+        for c in 0..CONTENDERS.len() {
+            let mut guest = BenchGuest::counting().expect("instantiate the counting guest");
+            guest.prepare(w, c).expect("prepare");
+            let n = guest
+                .instructions_per_step(*workload == "drain", 20_000)
+                .expect("count");
+            print!("{:>15.1}", n);
+            counts.push(n);
+        }
+        println!();
+        let best = counts[1..counts.len() - 1]
+            .iter()
+            .fold(f64::INFINITY, |a, b| a.min(*b));
+        line.push_str(&format!(" {}={:.1}/{:.1}", workload, counts[0], best));
+    }
+    println!("{} (this crate / best peer)", line);
 }
 
 criterion_group! {
