@@ -14,7 +14,9 @@
 //!   here; their memory count goes to `target/bench-memory-wasm.json`.
 //!
 //! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
-//! table and one `QUICK` line instead of running criterion.
+//! table and one `QUICK` line instead of running criterion, then the wasm
+//! instructions per step of every contender (`QUICK-FUEL`);
+//! `WRR_BENCH_QUICK=fuel` prints only those.
 
 use std::time::{Duration, Instant};
 
@@ -308,8 +310,13 @@ criterion_group! {
 }
 
 fn main() {
-    if std::env::var_os("WRR_BENCH_QUICK").is_some() {
-        quick();
+    if let Some(quick_mode) = std::env::var_os("WRR_BENCH_QUICK") {
+        // `WRR_BENCH_QUICK=fuel`: only the instruction counts, in seconds.
+        if quick_mode == "fuel" {
+            quick_fuel();
+        } else {
+            quick();
+        }
         return;
     }
     benches();
