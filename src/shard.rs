@@ -205,7 +205,9 @@ impl<T> Shard<T> {
         }
     }
 
+    /// Out of line: a hit then carries none of the counter selection.
     #[cold]
+    #[inline(never)]
     pub(crate) fn count_miss(&mut self, miss: Miss) {
         if miss.stale {
             self.counters.stale_lookups += 1;
@@ -268,6 +270,15 @@ impl<T> Shard<T> {
             let index = self.head - 1;
             return Some(index);
         }
+        self.claim_new()
+    }
+
+    /// [`claim`](Self::claim) when no vacant slot may be reused yet: a new
+    /// slot at the end. Out of line, so that the reuse every steady workload
+    /// takes is small enough to inline into the caller's loop.
+    #[cold]
+    #[inline(never)]
+    fn claim_new(&mut self) -> Option<u32> {
         if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             if self.slots.len() == self.slots.capacity() && self.slots.len() >= GROWTH_STEP {
                 // Past one step, grow by steps rather than doubling: a
