@@ -323,9 +323,15 @@ pub(crate) struct Release<'a> {
 impl Release<'_> {
     #[inline]
     pub(crate) fn add(&mut self, birth: u64) {
+        self.add_many(birth, 1);
+    }
+
+    /// `n` entries born in `birth`'s group.
+    #[inline]
+    pub(crate) fn add_many(&mut self, birth: u64, n: usize) {
         // `group_of` is below GROUPS already; the mask spares a drain a
         // bounds check per entry.
-        self.per_group[group_of(birth) % GROUPS] += 1;
+        self.per_group[group_of(birth) % GROUPS] += n;
     }
 
     /// Releases them; the caller holds the locks of the shards they were in.

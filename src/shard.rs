@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::key::{
-    encode, encode_wide, next_generation, Check, Id, Key, FIRST_GENERATION, LIVE_PER_SHARD,
+    encode, encode_wide, next_generation, Check, Id, Key, FIRST_GENERATION, GROUPS, LIVE_PER_SHARD,
     QUARANTINE, SLOTS_PER_SHARD,
 };
 use crate::tree::{Loc, Tree};
@@ -417,13 +417,15 @@ impl<T> Shard<T> {
         self.queued += n;
     }
 
-    /// Removes every live entry into `out`, with its key, calling `removed`
-    /// with the birth of each.
+    /// Removes every live entry into `out`, with its key, calling
+    /// `removed(birth, n)` for `n` removed entries born in `birth`'s group:
+    /// once per entry with several groups, once per shard with one (as on
+    /// wasm32), where every birth is in group 0.
     pub(crate) fn drain_into(
         &mut self,
         shard: usize,
         out: &mut Vec<(Key<T>, Arc<Mutex<T>>)>,
-        mut removed: impl FnMut(u64),
+        mut removed: impl FnMut(u64, usize),
     ) {
         let before = out.len();
         // `vacate` for every occupied slot, in one pass: the slots it vacates
@@ -439,7 +441,10 @@ impl<T> Shard<T> {
             };
             let generation = slot.generation.get();
             slot.generation = Generation::new(next_generation(generation));
-            removed(std::mem::replace(&mut slot.link, 0));
+            let born = std::mem::replace(&mut slot.link, 0);
+            if GROUPS > 1 {
+                removed(born, 1);
+            }
             out.push((Key::from_raw(encode(shard, index, generation)), value));
             last = index as u32 + 1;
             match prev_link.replace(&mut slot.link) {
@@ -447,12 +452,16 @@ impl<T> Shard<T> {
                 None => first = last,
             }
         }
+        let vacated = out.len() - before;
+        if GROUPS == 1 && vacated > 0 {
+            removed(0, vacated);
+        }
         if first != 0 {
-            self.enqueue(first, last, out.len() - before);
+            self.enqueue(first, last, vacated);
         }
         if let Some(named) = &mut self.named {
             out.extend(named.drain().map(|(raw, entry)| {
-                removed(entry.born);
+                removed(entry.born, 1);
                 (Key::from_raw(raw), entry.value)
             }));
         }
@@ -611,15 +620,15 @@ mod tests {
         remove(&mut s, keys[2]);
         remove(&mut s, keys[0]);
         let mut out = Vec::new();
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&s), [2, 0, 1, 3]);
         assert!(keys.iter().all(|&k| value(&s, k).is_none()));
         // Drained again when already empty: nothing moves.
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&s), [2, 0, 1, 3]);
         let mut fresh = Shard::new();
         register(&mut fresh, 7);
-        fresh.drain_into(0, &mut out, |_| {});
+        fresh.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&fresh), [0]);
     }
 
@@ -629,7 +638,7 @@ mod tests {
         let a = register(&mut s, 1);
         s.add_named(77, entry(2));
         let mut out = Vec::new();
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(out.len(), 2);
         assert_eq!(value(&s, a), None);
         assert_eq!(s.counters.removed, 2);
