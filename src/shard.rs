@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::key::{
-    encode, encode_wide, next_generation, Check, Id, Key, FIRST_GENERATION, GROUPS, LIVE_PER_SHARD,
-    QUARANTINE, SLOTS_PER_SHARD,
+    encode, encode_wide, Check, Id, Key, FIRST_GENERATION, GROUPS, LIVE_PER_SHARD, QUARANTINE,
+    SLOTS_PER_SHARD,
 };
 use crate::tree::{Loc, Tree};
 
@@ -53,7 +53,7 @@ impl<T> Slot<T> {
     fn retire(&mut self) -> Option<Entry<T>> {
         let value = self.value.take()?;
         let born = std::mem::replace(&mut self.link, 0);
-        self.generation = Generation::new(next_generation(self.generation.get()));
+        self.generation = self.generation.next();
         Some(Entry { value, born })
     }
 }
@@ -77,6 +77,22 @@ impl Generation {
         #[cfg(not(target_pointer_width = "64"))]
         let generation = generation as u32;
         Generation(generation)
+    }
+
+    /// The generation after this one, as
+    /// [`next_generation`](crate::key::next_generation) gives it.
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    fn next(self) -> Self {
+        Generation(crate::key::next_generation(self.0))
+    }
+
+    /// In 32 bits: without the 64-bit arithmetic wasm32 would pay for in
+    /// every removal and drained entry.
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    fn next(self) -> Self {
+        Generation(crate::key::next_generation_u32(self.0))
     }
 
     #[cfg(target_pointer_width = "64")]
@@ -440,7 +456,7 @@ impl<T> Shard<T> {
                 None => continue,
             };
             let generation = slot.generation.get();
-            slot.generation = Generation::new(next_generation(generation));
+            slot.generation = slot.generation.next();
             let born = std::mem::replace(&mut slot.link, 0);
             if GROUPS > 1 {
                 removed(born, 1);
