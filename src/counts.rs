@@ -208,13 +208,17 @@ impl Budget {
     /// the shard it was in.
     #[inline]
     pub(crate) fn release(&self, birth: u64) {
-        self.release_group(group_of(birth), 1);
+        // `group_of` is below GROUPS already; the mask spares a remove a
+        // bounds check (and with one group, as on wasm32, the whole choice).
+        self.release_group(group_of(birth) % GROUPS, 1);
     }
 
     /// `n` entries that count in `group` left the registry.
     #[inline]
     fn release_group(&self, group: usize, n: usize) {
-        let group = if self.limit.load(Relaxed) == UNBOUNDED {
+        let group = if GROUPS == 1 {
+            0
+        } else if self.limit.load(Relaxed) == UNBOUNDED {
             group
         } else {
             0
@@ -319,9 +323,15 @@ pub(crate) struct Release<'a> {
 impl Release<'_> {
     #[inline]
     pub(crate) fn add(&mut self, birth: u64) {
+        self.add_many(birth, 1);
+    }
+
+    /// `n` entries born in `birth`'s group.
+    #[inline]
+    pub(crate) fn add_many(&mut self, birth: u64, n: usize) {
         // `group_of` is below GROUPS already; the mask spares a drain a
         // bounds check per entry.
-        self.per_group[group_of(birth) % GROUPS] += 1;
+        self.per_group[group_of(birth) % GROUPS] += n;
     }
 
     /// Releases them; the caller holds the locks of the shards they were in.

@@ -108,7 +108,7 @@ impl<T> ResourceRegistry<T> {
         let mut shards = self.lock_all();
         let mut release = self.counts.release_many();
         for (index, shard) in shards.iter_mut().enumerate() {
-            shard.drain_into(index, &mut out, |birth| release.add(birth));
+            shard.drain_into(index, &mut out, |birth, n| release.add_many(birth, n));
         }
         release.finish();
         drop(shards);

@@ -159,10 +159,26 @@ impl Id {
 
 /// The generation after `generation`: the next one whose low 12 bits are not
 /// 0 (a `u64` never wraps in practice, and if it did it would restart at 1).
+// 32-bit targets step their 32-bit generations with `next_generation_u32`.
+#[cfg_attr(not(target_pointer_width = "64"), allow(dead_code))]
 #[inline]
 pub(crate) fn next_generation(generation: u64) -> u64 {
     let next = generation.wrapping_add(1);
     if next & NARROW_MASK == 0 {
+        next.wrapping_add(1)
+    } else {
+        next
+    }
+}
+
+/// [`next_generation`] of a 32-bit generation, as 32-bit targets store it:
+/// the low 32 bits of the 64-bit answer (`2^32` is a multiple of 4096, so the
+/// wrap to 0 skips to 1 as every tag of 0 is skipped).
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))]
+#[inline]
+pub(crate) fn next_generation_u32(generation: u32) -> u32 {
+    let next = generation.wrapping_add(1);
+    if next & NARROW_MASK as u32 == 0 {
         next.wrapping_add(1)
     } else {
         next
@@ -575,6 +591,30 @@ mod tests {
         assert!(matches!(decode(1 << SLOT_ID_BITS), Id::Slot { .. }));
         // A u64 holding a u32 id means that id.
         assert_eq!(decode_wide(7), Id::Caller(7));
+    }
+
+    #[test]
+    fn a_32_bit_generation_moves_on_as_the_64_bit_one_truncated() {
+        // What 32-bit targets store, checked here where both exist: the low
+        // 32 bits of the 64-bit step, including the wrap past u32::MAX.
+        for g in [
+            0,
+            1,
+            4094,
+            4095,
+            4096,
+            8191,
+            u32::MAX - 4096,
+            u32::MAX - 1,
+            u32::MAX,
+        ] {
+            assert_eq!(
+                next_generation_u32(g),
+                next_generation(u64::from(g)) as u32,
+                "{g}"
+            );
+        }
+        assert_eq!(next_generation_u32(u32::MAX), 1);
     }
 
     #[test]

@@ -17,8 +17,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::key::{
-    encode, encode_wide, next_generation, Check, Id, Key, FIRST_GENERATION, LIVE_PER_SHARD,
-    QUARANTINE, SLOTS_PER_SHARD,
+    encode, encode_wide, Check, Id, Key, FIRST_GENERATION, GROUPS, LIVE_PER_SHARD, QUARANTINE,
+    SLOTS_PER_SHARD,
 };
 use crate::tree::{Loc, Tree};
 
@@ -53,7 +53,7 @@ impl<T> Slot<T> {
     fn retire(&mut self) -> Option<Entry<T>> {
         let value = self.value.take()?;
         let born = std::mem::replace(&mut self.link, 0);
-        self.generation = Generation::new(next_generation(self.generation.get()));
+        self.generation = self.generation.next();
         Some(Entry { value, born })
     }
 }
@@ -77,6 +77,22 @@ impl Generation {
         #[cfg(not(target_pointer_width = "64"))]
         let generation = generation as u32;
         Generation(generation)
+    }
+
+    /// The generation after this one, as
+    /// [`next_generation`](crate::key::next_generation) gives it.
+    #[cfg(target_pointer_width = "64")]
+    #[inline]
+    fn next(self) -> Self {
+        Generation(crate::key::next_generation(self.0))
+    }
+
+    /// In 32 bits: without the 64-bit arithmetic wasm32 would pay for in
+    /// every removal and drained entry.
+    #[cfg(not(target_pointer_width = "64"))]
+    #[inline]
+    fn next(self) -> Self {
+        Generation(crate::key::next_generation_u32(self.0))
     }
 
     #[cfg(target_pointer_width = "64")]
@@ -205,7 +221,9 @@ impl<T> Shard<T> {
         }
     }
 
+    /// Out of line: a hit then carries none of the counter selection.
     #[cold]
+    #[inline(never)]
     pub(crate) fn count_miss(&mut self, miss: Miss) {
         if miss.stale {
             self.counters.stale_lookups += 1;
@@ -268,6 +286,15 @@ impl<T> Shard<T> {
             let index = self.head - 1;
             return Some(index);
         }
+        self.claim_new()
+    }
+
+    /// [`claim`](Self::claim) when no vacant slot may be reused yet: a new
+    /// slot at the end. Out of line, so that the reuse every steady workload
+    /// takes is small enough to inline into the caller's loop.
+    #[cold]
+    #[inline(never)]
+    fn claim_new(&mut self) -> Option<u32> {
         if self.slots.len() < SLOTS_PER_SHARD && self.occupied() < LIVE_PER_SHARD {
             if self.slots.len() == self.slots.capacity() && self.slots.len() >= GROWTH_STEP {
                 // Past one step, grow by steps rather than doubling: a
@@ -406,13 +433,15 @@ impl<T> Shard<T> {
         self.queued += n;
     }
 
-    /// Removes every live entry into `out`, with its key, calling `removed`
-    /// with the birth of each.
+    /// Removes every live entry into `out`, with its key, calling
+    /// `removed(birth, n)` for `n` removed entries born in `birth`'s group:
+    /// once per entry with several groups, once per shard with one (as on
+    /// wasm32), where every birth is in group 0.
     pub(crate) fn drain_into(
         &mut self,
         shard: usize,
         out: &mut Vec<(Key<T>, Arc<Mutex<T>>)>,
-        mut removed: impl FnMut(u64),
+        mut removed: impl FnMut(u64, usize),
     ) {
         let before = out.len();
         // `vacate` for every occupied slot, in one pass: the slots it vacates
@@ -427,8 +456,11 @@ impl<T> Shard<T> {
                 None => continue,
             };
             let generation = slot.generation.get();
-            slot.generation = Generation::new(next_generation(generation));
-            removed(std::mem::replace(&mut slot.link, 0));
+            slot.generation = slot.generation.next();
+            let born = std::mem::replace(&mut slot.link, 0);
+            if GROUPS > 1 {
+                removed(born, 1);
+            }
             out.push((Key::from_raw(encode(shard, index, generation)), value));
             last = index as u32 + 1;
             match prev_link.replace(&mut slot.link) {
@@ -436,12 +468,16 @@ impl<T> Shard<T> {
                 None => first = last,
             }
         }
+        let vacated = out.len() - before;
+        if GROUPS == 1 && vacated > 0 {
+            removed(0, vacated);
+        }
         if first != 0 {
-            self.enqueue(first, last, out.len() - before);
+            self.enqueue(first, last, vacated);
         }
         if let Some(named) = &mut self.named {
             out.extend(named.drain().map(|(raw, entry)| {
-                removed(entry.born);
+                removed(entry.born, 1);
                 (Key::from_raw(raw), entry.value)
             }));
         }
@@ -600,15 +636,15 @@ mod tests {
         remove(&mut s, keys[2]);
         remove(&mut s, keys[0]);
         let mut out = Vec::new();
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&s), [2, 0, 1, 3]);
         assert!(keys.iter().all(|&k| value(&s, k).is_none()));
         // Drained again when already empty: nothing moves.
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&s), [2, 0, 1, 3]);
         let mut fresh = Shard::new();
         register(&mut fresh, 7);
-        fresh.drain_into(0, &mut out, |_| {});
+        fresh.drain_into(0, &mut out, |_, _| {});
         assert_eq!(queue(&fresh), [0]);
     }
 
@@ -618,7 +654,7 @@ mod tests {
         let a = register(&mut s, 1);
         s.add_named(77, entry(2));
         let mut out = Vec::new();
-        s.drain_into(0, &mut out, |_| {});
+        s.drain_into(0, &mut out, |_, _| {});
         assert_eq!(out.len(), 2);
         assert_eq!(value(&s, a), None);
         assert_eq!(s.counters.removed, 2);

@@ -14,7 +14,9 @@
 //!   here; their memory count goes to `target/bench-memory-wasm.json`.
 //!
 //! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
-//! table and one `QUICK` line instead of running criterion.
+//! table and one `QUICK` line instead of running criterion, then the wasm
+//! instructions per step of every contender (`QUICK-FUEL`);
+//! `WRR_BENCH_QUICK=fuel` prints only those.
 
 use std::time::{Duration, Instant};
 
@@ -265,6 +267,38 @@ fn quick_peers() {
         ));
     }
     println!("{}", line);
+    quick_fuel();
+}
+
+/// Wasm instructions per step (per entry for a drain) of every contender on
+/// every workload, counted by wasmtime's fuel: the stable figure to decide
+/// by, as callgrind's counts are natively.
+fn quick_fuel() {
+    print!("{:<16}", "instr/step");
+    for name in CONTENDERS {
+        print!("{:>15}", name);
+    }
+    println!();
+    let mut line = String::from("QUICK-FUEL");
+    for (w, workload) in WORKLOADS.iter().enumerate() {
+        print!("{:<16}", format!("wasm_{}", workload));
+        let mut counts = Vec::new();
+        for c in 0..CONTENDERS.len() {
+            let mut guest = BenchGuest::counting().expect("instantiate the counting guest");
+            guest.prepare(w, c).expect("prepare");
+            let n = guest
+                .instructions_per_step(*workload == "drain", 20_000)
+                .expect("count");
+            print!("{:>15.1}", n);
+            counts.push(n);
+        }
+        println!();
+        let best = counts[1..counts.len() - 1]
+            .iter()
+            .fold(f64::INFINITY, |a, b| a.min(*b));
+        line.push_str(&format!(" {}={:.1}/{:.1}", workload, counts[0], best));
+    }
+    println!("{} (this crate / best peer)", line);
 }
 
 criterion_group! {
@@ -276,8 +310,13 @@ criterion_group! {
 }
 
 fn main() {
-    if std::env::var_os("WRR_BENCH_QUICK").is_some() {
-        quick();
+    if let Some(quick_mode) = std::env::var_os("WRR_BENCH_QUICK") {
+        // `WRR_BENCH_QUICK=fuel`: only the instruction counts, in seconds.
+        if quick_mode == "fuel" {
+            quick_fuel();
+        } else {
+            quick();
+        }
         return;
     }
     benches();

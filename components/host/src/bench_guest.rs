@@ -3,7 +3,9 @@
 //! `benches/lifecycle.rs` and the memory count of `benches/memory.rs` for
 //! every contender. The guest has no clock; callers time [`BenchGuest::run`].
 
-use wasmtime::{Instance, Linker, Module, Store, TypedFunc};
+use std::sync::OnceLock;
+
+use wasmtime::{Config, Engine, Instance, Linker, Module, Store, TypedFunc};
 
 /// The guest module, built by this crate's build script.
 const MODULE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bench_guest.wasm"));
@@ -29,9 +31,33 @@ pub struct BenchGuest {
 impl BenchGuest {
     /// A fresh instance (its own memory, nothing prepared).
     pub fn new() -> wasmtime::Result<Self> {
-        let engine = crate::engine();
+        Self::in_engine(crate::engine(), false)
+    }
+
+    /// A fresh instance in an engine that counts fuel: one unit per wasm
+    /// instruction executed (wasmtime's default cost), a figure as stable as
+    /// callgrind's natively where times on a shared machine are not. Fuel
+    /// checks slow the code, so this engine is for counting, never timing.
+    pub fn counting() -> wasmtime::Result<Self> {
+        static FUEL: OnceLock<Engine> = OnceLock::new();
+        let engine = match FUEL.get() {
+            Some(engine) => engine,
+            None => {
+                let mut config = Config::new();
+                config.consume_fuel(true);
+                let engine = Engine::new(&config)?;
+                FUEL.get_or_init(|| engine)
+            }
+        };
+        Self::in_engine(engine, true)
+    }
+
+    fn in_engine(engine: &Engine, fuel: bool) -> wasmtime::Result<Self> {
         let module = Module::new(engine, MODULE)?;
         let mut store = Store::new(engine, ());
+        if fuel {
+            store.set_fuel(u64::MAX)?;
+        }
         let instance: Instance = Linker::new(engine).instantiate(&mut store, &module)?;
         Ok(BenchGuest {
             prepare: instance.get_typed_func(&mut store, "prepare")?,
@@ -58,6 +84,23 @@ impl BenchGuest {
     /// returns the guest's checksum: steps so far, or entries drained.
     pub fn run(&mut self, iters: u64) -> wasmtime::Result<u64> {
         self.run.call(&mut self.store, iters)
+    }
+
+    /// Wasm instructions per step of the prepared workload (per entry for a
+    /// drain), from a [`BenchGuest::counting`] instance: `steps` steps after
+    /// a warm-up of as many (a drain: one drain of [`DRAINED`] entries).
+    pub fn instructions_per_step(&mut self, drain: bool, steps: u64) -> wasmtime::Result<f64> {
+        let (per, steps) = if drain {
+            self.rearm()?;
+            (DRAINED, 1)
+        } else {
+            self.run(steps)?;
+            (steps, steps)
+        };
+        let before = self.store.get_fuel()?;
+        self.run(steps)?;
+        let used = before - self.store.get_fuel()?;
+        Ok(used as f64 / per as f64)
     }
 
     /// Refills what a drain emptied, untimed (nothing if it is full).
