@@ -16,6 +16,7 @@ use opentelemetry::InstrumentationScope;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::resource::v1::Resource as ProtoResource;
 use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::{BatchLogProcessor, LogProcessor, SdkLogger, SdkLoggerProvider};
 use opentelemetry_sdk::resource::TelemetryResourceDetector;
 use opentelemetry_sdk::trace::{BatchSpanProcessor, SpanProcessor};
@@ -282,14 +283,7 @@ impl Pipeline {
     pub fn force_flush(&self) -> ExportReport {
         let mut inner = self.lock();
         let mut report = ExportReport::default();
-        let spans: Vec<_> = inner.spans.iter().map(|p| p.force_flush()).collect();
-        inner.report(
-            &mut report,
-            Signal::Traces,
-            spans.into_iter().find_map(Result::err),
-        );
-        let logs = inner.logs.force_flush().err();
-        inner.report(&mut report, Signal::Logs, logs);
+        inner.each_processor(&mut report, |p| p.force_flush(), |l| l.force_flush());
         let metrics = inner.send_metrics().err();
         inner.report(&mut report, Signal::Metrics, metrics);
         report
@@ -300,14 +294,7 @@ impl Pipeline {
         let mut report = self.force_flush();
         let inner = self.lock();
         let mut shut = ExportReport::default();
-        let spans: Vec<_> = inner.spans.iter().map(|p| p.shutdown()).collect();
-        inner.report(
-            &mut shut,
-            Signal::Traces,
-            spans.into_iter().find_map(Result::err),
-        );
-        let logs = inner.logs.shutdown().err();
-        inner.report(&mut shut, Signal::Logs, logs);
+        inner.each_processor(&mut shut, |p| p.shutdown(), |l| l.shutdown());
         // A signal the flush already reported is not reported twice.
         shut.failures
             .retain(|f| !report.failures.iter().any(|r| r.signal == f.signal));
@@ -322,6 +309,24 @@ impl Pipeline {
 }
 
 impl Inner {
+    /// Runs `spans` on every span processor (all of them, whatever fails)
+    /// and `logs` on the logger provider, adding their failures to `report`.
+    fn each_processor(
+        &self,
+        report: &mut ExportReport,
+        spans: impl Fn(&dyn SpanProcessor) -> OTelSdkResult,
+        logs: impl FnOnce(&SdkLoggerProvider) -> OTelSdkResult,
+    ) {
+        let results: Vec<OTelSdkResult> = self.spans.iter().map(|p| spans(p.as_ref())).collect();
+        self.report(
+            report,
+            Signal::Traces,
+            results.into_iter().find_map(Result::err),
+        );
+        let logs = logs(&self.logs).err();
+        self.report(report, Signal::Logs, logs);
+    }
+
     /// Adds `signal`'s failure to `report`: what its exporter recorded since
     /// the last report (the exporter's own words), else the error a
     /// processor returned.
