@@ -236,6 +236,18 @@ pub(crate) fn decode(raw: u32) -> Id {
     Id::Caller(raw)
 }
 
+/// The shard, slot and tag a `u32` id names if it is an issued key, without
+/// asking first whether it is one: the lookups' common case, decided by the
+/// slot alone. For any other id (a caller id, `0`, the gap below `2^20`) the
+/// tag is 0, which no filled slot's generation has, so the lookup misses and
+/// [`decode`] settles it on the cold path. The shard is the one
+/// `decode(raw).shard()` names for every id but an invalid one.
+#[inline]
+pub(crate) fn narrow_slot(raw: u32) -> (usize, usize, Check) {
+    let (shard, index) = split_slot_id(raw & SLOT_ID_MASK);
+    (shard, index, Check::Narrow(raw >> SLOT_ID_BITS))
+}
+
 /// What a `u64` id names: a wide key, or a `u32` id widened.
 #[inline]
 pub(crate) fn decode_wide(raw: u64) -> Id {

@@ -17,9 +17,12 @@ use std::sync::Arc;
 use crate::counts::{Budget, UNBOUNDED};
 use crate::error::{Error, Rejected};
 use crate::home::{home_group, home_shard};
-use crate::key::{decode_wide, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS};
+use crate::key::{
+    decode, decode_wide, narrow_slot, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS,
+    SLOT_ID_BITS,
+};
 use crate::registration::{OwnedRegistration, Place, Registration};
-use crate::shard::{Entry, Shard};
+use crate::shard::{Entry, Miss, Shard};
 use crate::sync::{lock, CachePadded, Mutex, MutexGuard};
 use crate::taken::Taken;
 use crate::tree::Loc;
@@ -84,8 +87,12 @@ pub struct ResourceRegistry<T> {
     pub(crate) counts: Budget,
 }
 
-/// A locked shard with the slot and check of an issued key in it.
-type LockedSlot<'a, T> = (MutexGuard<'a, Shard<T>>, usize, Check);
+/// The `u32` ids from here up are issued keys; below, caller ids and ids
+/// that name nothing.
+const ISSUED_FROM: u32 = 1 << SLOT_ID_BITS;
+/// What a lookup by slot passes for its `u32` id when it was an issued key
+/// for sure (a guard's, a wide key's): a miss is then counted and final.
+const ISSUED: u32 = u32::MAX;
 
 /// The values users store: always std's `Mutex`, also under loom, where only
 /// the registry's own locks are modelled.
@@ -281,47 +288,62 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn get<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
-        self.get_id(decode_wide(id.raw_id()))
-    }
-
-    #[inline]
-    pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
-        match self.lock_slot(id) {
-            Ok((mut shard, index, check)) => match shard.slot_value(index, check) {
-                Ok(value) => Some(Arc::clone(value)),
-                Err(miss) => {
-                    shard.count_miss(miss);
-                    None
-                }
-            },
-            Err(caller) => self.get_other(caller),
+        let raw = id.raw_id();
+        match u32::try_from(raw) {
+            Ok(raw) => {
+                let (shard, index, check) = narrow_slot(raw);
+                self.get_in(shard, index, check, raw)
+            }
+            Err(_) => self.get_id(decode_wide(raw)),
         }
     }
 
-    /// The locked shard of an issued key, with the key's slot and check;
-    /// otherwise `Err` with the caller id (`None` for `0` and invalid ids),
-    /// for paths out of line: the common one carries none of the caller-id
-    /// map's code, nor a copy of the `Id` kept for it.
+    /// [`get`](Self::get) of an id decoded whole: a guard's, a wide key's.
     #[inline]
-    fn lock_slot(&self, id: Id) -> Result<LockedSlot<'_, T>, Option<u32>> {
+    pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
         match id {
             Id::Slot {
                 shard,
                 index,
                 check,
-            } => Ok((lock(&self.shards[shard]), index, check)),
-            Id::Caller(raw) => Err(Some(raw)),
-            Id::Invalid => Err(None),
+            } => self.get_in(shard, index, check, ISSUED),
+            other => {
+                let mut shard = self.lock_shard(other);
+                let loc = shard.lookup(other)?;
+                shard.value(loc).map(Arc::clone)
+            }
+        }
+    }
+
+    /// The value in slot `index` of `shard`, if `check` recognises its
+    /// entry; a miss goes out of line with `raw`, the `u32` id the slot was
+    /// read from ([`ISSUED`] when it was an issued key for sure).
+    #[inline]
+    fn get_in(&self, shard: usize, index: usize, check: Check, raw: u32) -> Option<Value<T>> {
+        let mut guard = lock(&self.shards[shard]);
+        match guard.slot_value(index, check) {
+            Ok(value) => Some(Arc::clone(value)),
+            Err(miss) => Self::get_missed(&mut guard, miss, raw),
         }
     }
 
     #[cold]
     #[inline(never)]
-    fn get_other(&self, caller: Option<u32>) -> Option<Value<T>> {
-        let id = caller.map_or(Id::Invalid, Id::Caller);
-        let mut shard = self.lock_shard(id);
-        let loc = shard.lookup(id)?;
+    fn get_missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Value<T>> {
+        let loc = Self::missed(shard, miss, raw)?;
         shard.value(loc).map(Arc::clone)
+    }
+
+    /// A lookup by slot missed: a `raw` below `2^20` is no issued key (see
+    /// [`narrow_slot`]) and is looked up as what it is, in the same shard;
+    /// otherwise the miss is counted.
+    #[inline]
+    fn missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Loc> {
+        if raw < ISSUED_FROM {
+            return shard.lookup(decode(raw));
+        }
+        shard.count_miss(miss);
+        None
     }
 
     /// Whether `id` names a live entry. Not counted in the lookup stats.
@@ -353,33 +375,57 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn remove<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
-        self.remove_id(decode_wide(id.raw_id()))
+        let raw = id.raw_id();
+        match u32::try_from(raw) {
+            Ok(raw) => {
+                let (shard, index, check) = narrow_slot(raw);
+                self.remove_in(shard, index, check, raw)
+            }
+            Err(_) => self.remove_id(decode_wide(raw)),
+        }
     }
 
+    /// [`remove`](Self::remove) of an id decoded whole: a guard's, a wide
+    /// key's.
     #[inline]
     pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
-        match self.lock_slot(id) {
-            Ok((mut shard, index, check)) => {
-                let entry = shard.take_slot(index, check)?;
-                // Under the lock, so that the count never holds a removed entry.
+        match id {
+            Id::Slot {
+                shard,
+                index,
+                check,
+            } => self.remove_in(shard, index, check, ISSUED),
+            other => {
+                let mut shard = self.lock_shard(other);
+                let loc = shard.lookup(other)?;
+                let entry = shard.remove_at(loc)?;
                 self.counts.release(entry.born);
                 drop(shard);
                 Some(entry.value)
             }
-            Err(caller) => self.remove_other(caller),
         }
+    }
+
+    /// Removes the entry in slot `index` of `shard` if `check` recognises
+    /// it; a miss goes out of line as in [`get_in`](Self::get_in).
+    #[inline]
+    fn remove_in(&self, shard: usize, index: usize, check: Check, raw: u32) -> Option<Value<T>> {
+        let mut guard = lock(&self.shards[shard]);
+        let entry = match guard.take_slot(index, check) {
+            Ok(entry) => entry,
+            Err(miss) => Self::remove_missed(&mut guard, miss, raw)?,
+        };
+        // Under the lock, so that the count never holds a removed entry.
+        self.counts.release(entry.born);
+        drop(guard);
+        Some(entry.value)
     }
 
     #[cold]
     #[inline(never)]
-    fn remove_other(&self, caller: Option<u32>) -> Option<Value<T>> {
-        let id = caller.map_or(Id::Invalid, Id::Caller);
-        let mut shard = self.lock_shard(id);
-        let loc = shard.lookup(id)?;
-        let entry = shard.remove_at(loc)?;
-        self.counts.release(entry.born);
-        drop(shard);
-        Some(entry.value)
+    fn remove_missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Entry<T>> {
+        let loc = Self::missed(shard, miss, raw)?;
+        shard.remove_at(loc)
     }
 
     /// Stores `value` under a new registry-issued id (never `0`, never below

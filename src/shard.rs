@@ -46,14 +46,15 @@ struct Slot<T> {
 }
 
 impl<T> Slot<T> {
-    /// Empties an occupied slot: its entry comes out, and a new generation
-    /// makes every copy of the old key stale. The link is left `0`, the end
-    /// of a queue.
+    /// Empties an occupied slot: its entry comes out, and every copy of its
+    /// key finds the slot vacant. The generation moves on only when the slot
+    /// is filled again ([`Shard::fill`]): until then no key can match an
+    /// entry there, and a drain, which vacates every slot, leaves the
+    /// generations alone. The link is left `0`, the end of a queue.
     #[inline]
     fn retire(&mut self) -> Option<Entry<T>> {
         let value = self.value.take()?;
         let born = std::mem::replace(&mut self.link, 0);
-        self.generation = self.generation.next();
         Some(Entry { value, born })
     }
 }
@@ -188,25 +189,22 @@ impl<T> Shard<T> {
         }
     }
 
-    /// Removes the entry in slot `index` if `check` recognises it, counting
-    /// a miss otherwise: [`slot_value`](Self::slot_value) and
-    /// [`remove_slot`](Self::remove_slot) with one look at the slot.
+    /// Removes the entry in slot `index` if `check` recognises it:
+    /// [`slot_value`](Self::slot_value) and [`remove_slot`](Self::remove_slot)
+    /// with one look at the slot. A miss is the caller's to count.
     #[inline]
-    pub(crate) fn take_slot(&mut self, index: usize, check: Check) -> Option<Entry<T>> {
+    pub(crate) fn take_slot(&mut self, index: usize, check: Check) -> Result<Entry<T>, Miss> {
         let entry = match self.slots.get_mut(index) {
-            Some(slot) if slot.value.is_some() && check.matches(slot.generation.get()) => {
-                slot.retire()
-            }
-            found => {
-                let stale = found.is_some();
-                self.count_miss(Miss { stale });
-                return None;
-            }
-        }?;
+            Some(slot) if check.matches(slot.generation.get()) => slot.retire(),
+            found => None.ok_or(Miss {
+                stale: found.is_some(),
+            })?,
+        }
+        .ok_or(Miss { stale: true })?;
         let index = index as u32;
         self.enqueue(index + 1, index + 1, 1);
         self.forget(Loc::Slot(index));
-        Some(entry)
+        Ok(entry)
     }
 
     /// [`find`](Self::find), counting a miss in the stats.
@@ -302,8 +300,10 @@ impl<T> Shard<T> {
                 // 7.5 of the 31.5 bytes a live entry cost.
                 self.slots.reserve_exact(GROWTH_STEP);
             }
+            // One step before the first: `fill` moves it on to
+            // `FIRST_GENERATION`.
             self.slots.push(Slot {
-                generation: Generation::new(FIRST_GENERATION),
+                generation: Generation::new(FIRST_GENERATION - 1),
                 value: None,
                 link: 0,
             });
@@ -333,6 +333,7 @@ impl<T> Shard<T> {
         }
         slot.value = Some(entry.value);
         slot.link = entry.born;
+        slot.generation = slot.generation.next();
         self.counters.registered += 1;
         slot.generation.get()
     }
@@ -445,29 +446,28 @@ impl<T> Shard<T> {
     ) {
         let before = out.len();
         // `vacate` for every occupied slot, in one pass: the slots it vacates
-        // join the queue in index order, each linked to the next as it goes.
-        let (mut first, mut last) = (0, 0);
-        let mut prev_link: Option<&mut u64> = None;
+        // join the queue in index order, each linked to the next as it goes
+        // (`prev` is the link to write: `first` until a slot is vacated).
+        // Generations stay: they move on when a slot is filled again.
+        let mut first = 0u64;
+        let mut last = 0u32;
+        let mut prev: &mut u64 = &mut first;
         for (index, slot) in self.slots.iter_mut().enumerate() {
-            // `retire` spelt out, so that the loop tests the slot once and
-            // keeps nothing but what it writes.
             let value = match slot.value.take() {
                 Some(value) => value,
                 None => continue,
             };
-            let generation = slot.generation.get();
-            slot.generation = slot.generation.next();
-            let born = std::mem::replace(&mut slot.link, 0);
             if GROUPS > 1 {
-                removed(born, 1);
+                removed(slot.link, 1);
             }
-            out.push((Key::from_raw(encode(shard, index, generation)), value));
+            let key = encode(shard, index, slot.generation.get());
+            out.push((Key::from_raw(key), value));
             last = index as u32 + 1;
-            match prev_link.replace(&mut slot.link) {
-                Some(link) => *link = u64::from(last),
-                None => first = last,
-            }
+            *prev = u64::from(last);
+            prev = &mut slot.link;
         }
+        *prev = 0;
+        let first = first as u32;
         let vacated = out.len() - before;
         if GROUPS == 1 && vacated > 0 {
             removed(0, vacated);
