@@ -16,7 +16,9 @@
 //! `WRR_BENCH_QUICK=1 cargo bench -p telemetry-host --bench wasm` prints a
 //! table and one `QUICK` line instead of running criterion, then the wasm
 //! instructions per step of every contender (`QUICK-FUEL`);
-//! `WRR_BENCH_QUICK=fuel` prints only those.
+//! `WRR_BENCH_QUICK=fuel` prints only those, and the SDK's instructions per
+//! span lifecycle (`QUICK-SDK-FUEL`); `WRR_BENCH_QUICK=sdk-fuel` only the
+//! latter.
 
 use std::time::{Duration, Instant};
 
@@ -299,6 +301,40 @@ fn quick_fuel() {
         line.push_str(&format!(" {}={:.1}/{:.1}", workload, counts[0], best));
     }
     println!("{} (this crate / best peer)", line);
+    sdk_fuel();
+}
+
+/// Wasm instructions per span lifecycle inside the SDK (`admin.churn` and
+/// its no-registry floor, `admin.churn-floor`; the naive build beside them):
+/// the in-guest lifecycle row's stable counterpart.
+fn sdk_fuel() {
+    const WARM: u32 = 2_000;
+    const COUNTED: u32 = 20_000;
+    let per_lifecycle = |build: Build, run: Churn| {
+        let mut session = SdkSession::counting(build).expect("instantiate the counting SDK");
+        run(&mut session, WARM).expect("warm up");
+        let before = session.fuel_used().expect("fuel");
+        assert_eq!(run(&mut session, COUNTED).expect("churn"), u64::from(COUNTED));
+        (session.fuel_used().expect("fuel") - before) as f64 / f64::from(COUNTED)
+    };
+    let registry = per_lifecycle(Build::Registry, churn);
+    let naive = per_lifecycle(Build::Naive, churn);
+    let floor = per_lifecycle(Build::Registry, churn_floor);
+    println!(
+        "{:<16}{:>15}{:>15}{:>18}",
+        "instr/lifecycle", "this-crate", "naive-hashmap", "floor-no-registry"
+    );
+    println!(
+        "{:<16}{:>15.1}{:>15.1}{:>18.1}",
+        "sdk_lifecycle", registry, naive, floor
+    );
+    println!(
+        "QUICK-SDK-FUEL registry={:.1} naive={:.1} floor={:.1} registry_over_floor={:.3}",
+        registry,
+        naive,
+        floor,
+        registry / floor
+    );
 }
 
 criterion_group! {
@@ -314,6 +350,8 @@ fn main() {
         // `WRR_BENCH_QUICK=fuel`: only the instruction counts, in seconds.
         if quick_mode == "fuel" {
             quick_fuel();
+        } else if quick_mode == "sdk-fuel" {
+            sdk_fuel();
         } else {
             quick();
         }

@@ -3,9 +3,7 @@
 //! `benches/lifecycle.rs` and the memory count of `benches/memory.rs` for
 //! every contender. The guest has no clock; callers time [`BenchGuest::run`].
 
-use std::sync::OnceLock;
-
-use wasmtime::{Config, Engine, Instance, Linker, Module, Store, TypedFunc};
+use wasmtime::{Engine, Instance, Linker, Module, Store, TypedFunc};
 
 /// The guest module, built by this crate's build script.
 const MODULE: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/bench_guest.wasm"));
@@ -34,22 +32,11 @@ impl BenchGuest {
         Self::in_engine(crate::engine(), false)
     }
 
-    /// A fresh instance in an engine that counts fuel: one unit per wasm
-    /// instruction executed (wasmtime's default cost), a figure as stable as
-    /// callgrind's natively where times on a shared machine are not. Fuel
-    /// checks slow the code, so this engine is for counting, never timing.
+    /// A fresh instance in the [fuel-counting
+    /// engine](crate::counting_engine), for
+    /// [`instructions_per_step`](Self::instructions_per_step).
     pub fn counting() -> wasmtime::Result<Self> {
-        static FUEL: OnceLock<Engine> = OnceLock::new();
-        let engine = match FUEL.get() {
-            Some(engine) => engine,
-            None => {
-                let mut config = Config::new();
-                config.consume_fuel(true);
-                let engine = Engine::new(&config)?;
-                FUEL.get_or_init(|| engine)
-            }
-        };
-        Self::in_engine(engine, true)
+        Self::in_engine(crate::counting_engine(), true)
     }
 
     fn in_engine(engine: &Engine, fuel: bool) -> wasmtime::Result<Self> {

@@ -28,7 +28,7 @@ mod sink;
 pub mod tree;
 pub mod wasi_otel;
 
-pub use demo::{engine, Build, SdkSession, Service, Store};
+pub use demo::{counting_engine, engine, Build, SdkSession, Service, Store};
 pub use pipeline::{resource, ExportFailure, ExportReport, Pipeline, PipelineBuilder};
 pub use sink::{Collected, Collector, TelemetrySink};
 pub use wasi_otel::{WasiOtelCtx, WasiOtelView};

@@ -11,4 +11,4 @@ mod state;
 pub use apps::{App, Prepared};
 pub use server::{ServerSpan, HOST_SCOPE};
 pub use session::{Build, SdkSession, Service};
-pub use state::{engine, HostState, Store};
+pub use state::{counting_engine, engine, HostState, Store};

@@ -6,9 +6,10 @@
 use std::sync::OnceLock;
 
 use wasmtime::component::Component;
+use wasmtime::Engine;
 
 use super::server::ServerSpan;
-use super::state::{engine, linker, store, Store};
+use super::state::{counting_engine, engine, linker, store, Store};
 use crate::bindings::sdk::wasi::otel::tracing::Status;
 use crate::bindings::sdk::SdkTesting;
 use crate::bindings::service::exports::wrr::otel::handler::{Request, Response};
@@ -25,8 +26,12 @@ pub enum Build {
     Naive,
 }
 
-fn compiled(cell: &'static OnceLock<Component>, bytes: &[u8]) -> &'static Component {
-    cell.get_or_init(|| Component::new(engine(), bytes).expect("the component compiles"))
+fn compiled(
+    cell: &'static OnceLock<Component>,
+    engine: &Engine,
+    bytes: &[u8],
+) -> &'static Component {
+    cell.get_or_init(|| Component::new(engine, bytes).expect("the component compiles"))
 }
 
 /// One instance of the SDK component alone, with its test hooks; what it
@@ -44,18 +49,45 @@ impl SdkSession {
     pub fn new(build: Build) -> wasmtime::Result<Self> {
         static REGISTRY: OnceLock<Component> = OnceLock::new();
         static NAIVE: OnceLock<Component> = OnceLock::new();
+        Self::in_engine(engine(), [&REGISTRY, &NAIVE], build)
+    }
+
+    /// A fresh instance of `build` in the [fuel-counting
+    /// engine](counting_engine): [`fuel_used`](Self::fuel_used) then counts
+    /// the wasm instructions it ran. For counting, never timing.
+    pub fn counting(build: Build) -> wasmtime::Result<Self> {
+        static REGISTRY: OnceLock<Component> = OnceLock::new();
+        static NAIVE: OnceLock<Component> = OnceLock::new();
+        Self::in_engine(counting_engine(), [&REGISTRY, &NAIVE], build)
+    }
+
+    fn in_engine(
+        engine: &'static Engine,
+        [registry, naive]: [&'static OnceLock<Component>; 2],
+        build: Build,
+    ) -> wasmtime::Result<Self> {
         let component = match build {
-            Build::Registry => compiled(&REGISTRY, crate::SDK_TESTING_COMPONENT),
-            Build::Naive => compiled(&NAIVE, crate::SDK_NAIVE_COMPONENT),
+            Build::Registry => compiled(registry, engine, crate::SDK_TESTING_COMPONENT),
+            Build::Naive => compiled(naive, engine, crate::SDK_NAIVE_COMPONENT),
         };
         let collector = Collector::default();
-        let mut store = store(collector.clone());
-        let api = SdkTesting::instantiate(&mut store, component, linker()?)?;
+        let mut store = store(engine, collector.clone());
+        if std::ptr::eq(engine, counting_engine()) {
+            // Before instantiating: the instance's start runs on fuel too.
+            store.set_fuel(u64::MAX)?;
+        }
+        let api = SdkTesting::instantiate(&mut store, component, linker(engine)?)?;
         Ok(SdkSession {
             store,
             api,
             collector,
         })
+    }
+
+    /// Wasm instructions run so far by a [counting](Self::counting)
+    /// session (fuel used); an error for one that is not.
+    pub fn fuel_used(&self) -> wasmtime::Result<u64> {
+        Ok(u64::MAX - self.store.get_fuel()?)
     }
 
     /// What the SDK reported so far (then forgotten by the host).
@@ -94,7 +126,7 @@ impl Service {
                     .map_err(wasmtime::Error::msg)?
                     .0
             }
-            Build::Naive => compiled(&NAIVE, crate::SERVICE_NAIVE_COMPONENT),
+            Build::Naive => compiled(&NAIVE, engine(), crate::SERVICE_NAIVE_COMPONENT),
         };
         Service::from_component(component.clone(), pipeline)
     }
@@ -115,11 +147,11 @@ impl Service {
         let instance = match self.instance.take() {
             Some(instance) => instance,
             None => {
-                let mut store = store(self.pipeline.clone());
+                let mut store = store(engine(), self.pipeline.clone());
                 let api = crate::bindings::service::Service::instantiate(
                     &mut store,
                     &self.component,
-                    linker()?,
+                    linker(engine())?,
                 )?;
                 (store, api)
             }

@@ -91,21 +91,41 @@ pub fn engine() -> &'static Engine {
     ENGINE.get_or_init(|| Engine::new(&Config::new()).expect("default engine config"))
 }
 
-/// The linker every demo store uses: WASI 0.2 and `wasi:otel`, linked once.
-pub(crate) fn linker() -> wasmtime::Result<&'static Linker<HostState>> {
+/// An engine that counts fuel: one unit per wasm instruction executed
+/// (wasmtime's default cost), a figure as stable as callgrind's natively
+/// where times on a shared machine are not. Fuel checks slow the code, so
+/// this engine is for counting, never timing.
+pub fn counting_engine() -> &'static Engine {
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.consume_fuel(true);
+        Engine::new(&config).expect("fuel-counting engine config")
+    })
+}
+
+/// The linker every demo store uses: WASI 0.2 and `wasi:otel`, linked once
+/// per engine (the process's, or the [counting one](counting_engine)).
+pub(crate) fn linker(engine: &'static Engine) -> wasmtime::Result<&'static Linker<HostState>> {
     static LINKER: OnceLock<Linker<HostState>> = OnceLock::new();
-    if let Some(l) = LINKER.get() {
+    static COUNTING: OnceLock<Linker<HostState>> = OnceLock::new();
+    let cell = if std::ptr::eq(engine, counting_engine()) {
+        &COUNTING
+    } else {
+        &LINKER
+    };
+    if let Some(l) = cell.get() {
         return Ok(l);
     }
-    let mut linker = Linker::new(engine());
+    let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
     crate::wasi_otel::add_to_linker(&mut linker)?;
-    Ok(LINKER.get_or_init(|| linker))
+    Ok(cell.get_or_init(|| linker))
 }
 
 /// A store for `sink`, with the memory limiter that measures the guest.
-pub(crate) fn store(sink: impl TelemetrySink) -> Store {
-    let mut store = Store::new(engine(), HostState::new(sink));
+pub(crate) fn store(engine: &Engine, sink: impl TelemetrySink) -> Store {
+    let mut store = Store::new(engine, HostState::new(sink));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     store
 }
