@@ -75,9 +75,17 @@ pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS << 20;
 
 /// Bits of the slot id that select a shard. A wasm32 build without the
 /// `atomics` feature has one thread, so sharding would only cost memory there.
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+/// The `one-shard` feature builds that layout anywhere, so that the native
+/// test suite covers the code wasm32 runs.
+#[cfg(any(
+    feature = "one-shard",
+    all(target_family = "wasm", not(target_feature = "atomics"))
+))]
 pub(crate) const SHARD_BITS: u32 = 0;
-#[cfg(not(all(target_family = "wasm", not(target_feature = "atomics"))))]
+#[cfg(not(any(
+    feature = "one-shard",
+    all(target_family = "wasm", not(target_feature = "atomics"))
+)))]
 pub(crate) const SHARD_BITS: u32 = 4;
 
 /// Number of shards in every registry.
