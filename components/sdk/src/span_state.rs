@@ -37,6 +37,16 @@ pub(crate) struct Origin {
     pub(crate) silent: bool,
 }
 
+/// Reports the start of the span `context` (unless `silent`) and makes it
+/// current: what [`SpanState::started`] does, for a span whose state is
+/// already out of reach in the registry.
+pub(crate) fn started(context: &SpanContext, silent: bool) {
+    if !silent {
+        on_start(&convert::span_context(context));
+    }
+    context::push(context.clone());
+}
+
 /// An open span.
 pub(crate) struct SpanState {
     pub(crate) origin: Origin,
@@ -126,10 +136,7 @@ impl SpanState {
 
     /// Reports the start to the host and makes the span current.
     pub(crate) fn started(&self) {
-        if !self.origin.silent {
-            on_start(&convert::span_context(&self.context));
-        }
-        context::push(self.context.clone());
+        started(&self.context, self.origin.silent);
     }
 
     /// Ends the span: no longer current, reported to the host with all of

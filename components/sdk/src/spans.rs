@@ -4,7 +4,7 @@
 //! survives every crossing of a component boundary.
 
 use crate::exports::wrr::otel::tracing::{OtelError, Span};
-use crate::span_state::{Identity, SpanState};
+use crate::span_state::{self, Identity, SpanState};
 use crate::store::{self, Entry, Node, ProviderRef};
 use crate::wasi::clocks::wall_clock::Datetime;
 
@@ -55,13 +55,15 @@ impl Drop for SpanImpl {
 /// Registers a new span under its provider and reports its start.
 pub(crate) fn start(provider: &ProviderRef, state: SpanState) -> Result<Span, OtelError> {
     let identity = state.identity();
+    let silent = state.origin.silent;
     let entry = store::register(provider, Node::Span(state))
         .map_err(|_| OtelError::LimitReached(store::limit()))?;
+    // From the identity kept inline: no lookup of the state just stored.
+    span_state::started(&identity.context, silent);
     let span = SpanImpl {
         entry: Some(entry),
         identity,
     };
-    span.with(|state| state.started());
     Ok(Span::new(span))
 }
 
