@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Regenerates BENCHMARKS.md's tables: every native workload against every
 # peer, and the in-wasm benchmark, under criterion, in one run.
-#   bash scripts/bench.sh           full run (about 10 minutes on 2 cores)
+#   bash scripts/bench.sh           full run (about 15 minutes on 2 cores)
 #   bash scripts/bench.sh --quick   fixed iteration counts, best of 5, one
 #                                   QUICK line of ratios each (under a minute
 #                                   once built)
@@ -18,6 +18,8 @@ bash scripts/install-wasm-toolchain.sh
 cargo bench -p telemetry-host --bench wasm
 cargo bench --bench lifecycle
 cargo bench --bench memory
+# Instruction counts natively (the wasm bench above counted fuel).
+bash scripts/instructions.sh
 python3 scripts/bench_table.py
 # The checkout app in Rust, Python and JavaScript: start-up and per request.
 bash scripts/install-lang-toolchains.sh

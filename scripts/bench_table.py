@@ -22,6 +22,8 @@ WASM_PEERS = ["naive-hashmap", "floor-no-registry"]
 IN_WASM = ["wasm_lifecycle", "wasm_get_hot", "wasm_churn", "wasm_drain"]
 
 
+FUEL = ROOT / "target" / "bench-fuel-wasm.json"
+CALLGRIND = ROOT / "target" / "bench-callgrind.json"
 MEMORY = ROOT / "target" / "bench-memory.json"
 MEMORY_WASM = ROOT / "target" / "bench-memory-wasm.json"
 MEMORY_ROW = "bytes per live entry (100,000 live)"
@@ -81,6 +83,39 @@ def table(groups, peers, unit_note):
     return "\n".join(rows)
 
 
+def fuel(path=FUEL):
+    """Instructions per step by workload and contender: inside wasm from the
+    wasm bench's fuel count (`target/bench-fuel-wasm.json`), natively from
+    `scripts/instructions.sh` (`target/bench-callgrind.json`)."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def fuel_table(groups, peers, path=FUEL, what="wasm instructions"):
+    """Instructions per step, with ratios peer ÷ this crate (above 1: this
+    crate runs fewer)."""
+    counts = fuel(path)
+    head = f"| workload ({what} per step; peer (peer ÷ this crate)) | {OURS} | " + " | ".join(peers) + " |"
+    rows = [head, "|" + "---|" * (len(peers) + 2)]
+    for g in groups:
+        row = counts.get(g, {})
+        ours = row.get(OURS)
+        cells = ["-" if ours is None else f"{ours:,.1f}"]
+        for p in peers:
+            n = row.get(p)
+            cells.append("-" if n is None else f"{n:,.1f} ({n / ours:.2f}×)" if ours else f"{n:,.1f}")
+        rows.append(f"| {g} | " + " | ".join(cells) + " |")
+    return "\n".join(rows)
+
+
+def fuel_vs_best(g, peers):
+    """This crate's instructions against the fewest of any peer but the
+    floors, as peer ÷ this crate."""
+    row = fuel().get(g) or fuel(CALLGRIND).get(g, {})
+    ours = row.get(OURS)
+    counted = [row[p] for p in peers if p in row and p not in ("floor-vec", "floor-no-registry")]
+    return ratio(min(counted), ours) if counted and ours else "-"
+
+
 def ratio(ns, ours):
     return f"{ns / ours:.2f}×" if ns and ours else "-"
 
@@ -88,8 +123,8 @@ def ratio(ns, ours):
 def summary():
     """Every workload in one row: this crate against the naive registry, the
     best peer of the row, and (inside wasm) wit-bindgen with no registry."""
-    head = "| workload | this crate | vs naive HashMap | vs best peer | best peer |"
-    rows = [head, "|---|---|---|---|---|"]
+    head = "| workload | this crate | vs naive HashMap | vs best peer | best peer | instructions vs best peer |"
+    rows = [head, "|---|---|---|---|---|---|"]
     # The in-wasm rows first: wasm components are the crate's home.
     for groups, peers in ((IN_WASM, NATIVE_PEERS), (WASM, WASM_PEERS), (NATIVE, NATIVE_PEERS)):
         for g in groups:
@@ -98,8 +133,9 @@ def summary():
             timed = [(estimate(g, p), p) for p in peers if p != "floor-vec"]
             timed = [(ns, p) for ns, p in timed if ns is not None]
             best_ns, best = min(timed) if timed else (None, "-")
+            counted = fuel_vs_best(g, peers)
             rows.append(
-                f"| {g} | {fmt_ns(ours)} | {ratio(naive, ours)} | {ratio(best_ns, ours)} | {best} |"
+                f"| {g} | {fmt_ns(ours)} | {ratio(naive, ours)} | {ratio(best_ns, ours)} | {best} | {counted} |"
             )
     for label, path in ((f"{MEMORY_ROW}, in wasm", MEMORY_WASM), (MEMORY_ROW, MEMORY)):
         mem = memory(path)
@@ -109,7 +145,7 @@ def summary():
             best_b, best = min(peers)
             rows.append(
                 f"| {label} | {ours:.1f} B | {ratio(mem.get('naive-hashmap'), ours)} | "
-                f"{ratio(best_b, ours)} | {best} |"
+                f"{ratio(best_b, ours)} | {best} | - |"
             )
     return "\n".join(rows)
 
@@ -127,6 +163,10 @@ def main():
     text = splice(text, "native", table(NATIVE, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
     text = splice(text, "wasm", table(WASM, WASM_PEERS, "ns per lifecycle; peer (peer ÷ this crate)"))
     text = splice(text, "wasm-peers", table(IN_WASM, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
+    text = splice(text, "wasm-fuel", fuel_table(IN_WASM, NATIVE_PEERS))
+    text = splice(text, "sdk-fuel", fuel_table(["lifecycle_in_guest"], WASM_PEERS))
+    single = [w for w in NATIVE if not w.startswith("mt_")]
+    text = splice(text, "native-instructions", fuel_table(single, NATIVE_PEERS, CALLGRIND, "instructions"))
     doc.write_text(text)
     readme = ROOT / "README.md"
     readme.write_text(splice(readme.read_text(), "perf", summary()))

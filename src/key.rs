@@ -11,8 +11,9 @@
 //!   below `2^20`; the tag of a [`WideKey`] is never below `2^12`, so a wide
 //!   key is never below `2^32` and cannot be confused with a `u32` one.
 //!
-//! A slot's generation is a `u64` that moves on each time the slot is vacated,
-//! skipping multiples of 4096 so that its low 12 bits are never 0: they are a
+//! A slot's generation is a `u64` that moves on each time the slot is filled
+//! again (a vacant slot matches no key, whatever its generation), skipping
+//! multiples of 4096 so that its low 12 bits are never 0: they are a
 //! `Key`'s tag as they stand, with no arithmetic on the hot path, and they come
 //! back every 4095 reuses. The guard types compare the generation whole, so
 //! they never alias; a `WideKey` carries it modulo `2^44 - 2^12`. How long a

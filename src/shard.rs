@@ -36,7 +36,8 @@ pub(crate) struct Entry<T> {
 /// the occupied flag, and one word holds the birth time while occupied and
 /// the queue link while vacant.
 struct Slot<T> {
-    /// Moves on each time the slot is vacated.
+    /// Moves on each time the slot is filled: a new entry, a new
+    /// generation.
     generation: Generation,
     /// `Some` while the slot is occupied.
     value: Option<Arc<Mutex<T>>>,

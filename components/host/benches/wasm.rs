@@ -274,7 +274,9 @@ fn quick_peers() {
 
 /// Wasm instructions per step (per entry for a drain) of every contender on
 /// every workload, counted by wasmtime's fuel: the stable figure to decide
-/// by, as callgrind's counts are natively.
+/// by, as callgrind's counts are natively. Printed, and written with the
+/// SDK's counts ([`sdk_fuel`]) to `target/bench-fuel-wasm.json` for
+/// `scripts/bench_table.py`.
 fn quick_fuel() {
     print!("{:<16}", "instr/step");
     for name in CONTENDERS {
@@ -282,10 +284,12 @@ fn quick_fuel() {
     }
     println!();
     let mut line = String::from("QUICK-FUEL");
+    let mut json = serde_json::Map::new();
     for (w, workload) in WORKLOADS.iter().enumerate() {
         print!("{:<16}", format!("wasm_{}", workload));
         let mut counts = Vec::new();
-        for c in 0..CONTENDERS.len() {
+        let mut row = serde_json::Map::new();
+        for (c, contender) in CONTENDERS.iter().enumerate() {
             let mut guest = BenchGuest::counting().expect("instantiate the counting guest");
             guest.prepare(w, c).expect("prepare");
             let n = guest
@@ -293,31 +297,36 @@ fn quick_fuel() {
                 .expect("count");
             print!("{:>15.1}", n);
             counts.push(n);
+            row.insert(contender.to_string(), n.into());
         }
         println!();
+        json.insert(format!("wasm_{}", workload), row.into());
         let best = counts[1..counts.len() - 1]
             .iter()
             .fold(f64::INFINITY, |a, b| a.min(*b));
         line.push_str(&format!(" {}={:.1}/{:.1}", workload, counts[0], best));
     }
     println!("{} (this crate / best peer)", line);
-    sdk_fuel();
+    json.insert("lifecycle_in_guest".into(), sdk_fuel().into());
+    let out =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/bench-fuel-wasm.json");
+    let text = serde_json::Value::from(json).to_string();
+    if let Err(e) = std::fs::write(&out, text) {
+        eprintln!("could not write {}: {}", out.display(), e);
+    }
 }
 
 /// Wasm instructions per span lifecycle inside the SDK (`admin.churn` and
 /// its no-registry floor, `admin.churn-floor`; the naive build beside them):
 /// the in-guest lifecycle row's stable counterpart.
-fn sdk_fuel() {
+fn sdk_fuel() -> serde_json::Map<String, serde_json::Value> {
     const WARM: u32 = 2_000;
     const COUNTED: u32 = 20_000;
     let per_lifecycle = |build: Build, run: Churn| {
         let mut session = SdkSession::counting(build).expect("instantiate the counting SDK");
         run(&mut session, WARM).expect("warm up");
         let before = session.fuel_used().expect("fuel");
-        assert_eq!(
-            run(&mut session, COUNTED).expect("churn"),
-            u64::from(COUNTED)
-        );
+        assert_eq!(run(&mut session, COUNTED).expect("churn"), u64::from(COUNTED));
         (session.fuel_used().expect("fuel") - before) as f64 / f64::from(COUNTED)
     };
     let registry = per_lifecycle(Build::Registry, churn);
@@ -338,6 +347,11 @@ fn sdk_fuel() {
         floor,
         registry / floor
     );
+    let mut row = serde_json::Map::new();
+    row.insert("this-crate".into(), registry.into());
+    row.insert("naive-hashmap".into(), naive.into());
+    row.insert("floor-no-registry".into(), floor.into());
+    row
 }
 
 criterion_group! {
@@ -362,4 +376,6 @@ fn main() {
     }
     benches();
     Criterion::default().configure_from_args().final_summary();
+    // The instruction counts of the same code, for the same tables.
+    quick_fuel();
 }
