@@ -326,7 +326,10 @@ fn sdk_fuel() -> serde_json::Map<String, serde_json::Value> {
         let mut session = SdkSession::counting(build).expect("instantiate the counting SDK");
         run(&mut session, WARM).expect("warm up");
         let before = session.fuel_used().expect("fuel");
-        assert_eq!(run(&mut session, COUNTED).expect("churn"), u64::from(COUNTED));
+        assert_eq!(
+            run(&mut session, COUNTED).expect("churn"),
+            u64::from(COUNTED)
+        );
         (session.fuel_used().expect("fuel") - before) as f64 / f64::from(COUNTED)
     };
     let registry = per_lifecycle(Build::Registry, churn);

@@ -37,9 +37,9 @@ pub(crate) struct Origin {
     pub(crate) silent: bool,
 }
 
-/// Reports the start of the span `context` (unless `silent`) and makes it
-/// current: what [`SpanState::started`] does, for a span whose state is
-/// already out of reach in the registry.
+/// Reports the start of the span `context` to the host (unless `silent`)
+/// and makes it current. From the context alone, so that a span whose state
+/// is already in the registry needs no lookup for it.
 pub(crate) fn started(context: &SpanContext, silent: bool) {
     if !silent {
         on_start(&convert::span_context(context));
@@ -132,11 +132,6 @@ impl SpanState {
             context: self.context.clone(),
             parent: self.parent,
         }
-    }
-
-    /// Reports the start to the host and makes the span current.
-    pub(crate) fn started(&self) {
-        started(&self.context, self.origin.silent);
     }
 
     /// Ends the span: no longer current, reported to the host with all of

@@ -46,7 +46,7 @@ pub(crate) fn start(provider: &ProviderRef, state: SpanState) -> Result<Span, Ot
     span.get::<SpanImpl>()
         .handle
         .store(handle, Ordering::Relaxed);
-    state.started();
+    crate::span_state::started(&state.context, state.origin.silent);
     spans()
         .get_or_insert_with(HashMap::new)
         .insert(handle, state);

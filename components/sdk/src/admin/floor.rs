@@ -17,7 +17,7 @@ impl GuestPlainSpan for PlainSpanImpl {
     fn new(name: String) -> Self {
         let state = super::new_state(name);
         // Current while open, as a registered span is.
-        state.started();
+        crate::span_state::started(&state.context, state.origin.silent);
         PlainSpanImpl {
             state: RefCell::new(state),
         }
