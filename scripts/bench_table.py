@@ -90,11 +90,11 @@ def fuel(path=FUEL):
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def fuel_table(groups, peers, path=FUEL, what="wasm instructions"):
+def fuel_table(groups, peers, path=FUEL, what="wasm instructions per step"):
     """Instructions per step, with ratios peer ÷ this crate (above 1: this
     crate runs fewer)."""
     counts = fuel(path)
-    head = f"| workload ({what} per step; peer (peer ÷ this crate)) | {OURS} | " + " | ".join(peers) + " |"
+    head = f"| workload ({what}; peer (peer ÷ this crate)) | {OURS} | " + " | ".join(peers) + " |"
     rows = [head, "|" + "---|" * (len(peers) + 2)]
     for g in groups:
         row = counts.get(g, {})
@@ -164,9 +164,9 @@ def main():
     text = splice(text, "wasm", table(WASM, WASM_PEERS, "ns per lifecycle; peer (peer ÷ this crate)"))
     text = splice(text, "wasm-peers", table(IN_WASM, NATIVE_PEERS, "ns/op; peer (peer ÷ this crate)"))
     text = splice(text, "wasm-fuel", fuel_table(IN_WASM, NATIVE_PEERS))
-    text = splice(text, "sdk-fuel", fuel_table(["lifecycle_in_guest"], WASM_PEERS))
+    text = splice(text, "sdk-fuel", fuel_table(["lifecycle_in_guest"], WASM_PEERS, what="wasm instructions per span lifecycle"))
     single = [w for w in NATIVE if not w.startswith("mt_")]
-    text = splice(text, "native-instructions", fuel_table(single, NATIVE_PEERS, CALLGRIND, "instructions"))
+    text = splice(text, "native-instructions", fuel_table(single, NATIVE_PEERS, CALLGRIND, "instructions per step"))
     doc.write_text(text)
     readme = ROOT / "README.md"
     readme.write_text(splice(readme.read_text(), "perf", summary()))

@@ -31,6 +31,10 @@ for w in ${workloads//,/ }; do
         WRR_BENCH_QUICK=$w WRR_BENCH_CONTENDERS=$c valgrind --tool=callgrind \
             --callgrind-out-file="$tmp/out" "${toggle[@]}" "$bin" --bench >/dev/null 2>"$tmp/err"
         ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$tmp/err")
+        if [ -z "$ir" ] || [ "$ir" = 0 ]; then
+            echo "error: callgrind counted nothing for $w/$c (is Contender::drain out of line?)" >&2
+            exit 1
+        fi
         echo "$w $c $ir" >>"$tmp/counts"
         printf '%-10s %-14s %8.1f instructions per step\n' "$w" "$c" "$((ir / steps))"
     done

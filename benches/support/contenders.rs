@@ -58,6 +58,9 @@ impl Contender for ResourceRegistry<Payload> {
     fn remove(&self, key: u64) -> Option<Value> {
         ResourceRegistry::remove(self, key as u32)
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         ResourceRegistry::drain(self)
             .into_iter()
@@ -98,6 +101,9 @@ impl Contender for Naive {
         let mut map = self.map.lock().unwrap();
         map.as_mut().and_then(|m| m.remove(&(key as u32)))
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let taken = self.map.lock().unwrap().take();
         taken.map_or_else(Vec::new, |m| m.into_values().collect())
@@ -123,6 +129,9 @@ impl Contender for MutexSlab {
     fn remove(&self, key: u64) -> Option<Value> {
         self.0.lock().unwrap().try_remove(key as usize)
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let taken = std::mem::take(&mut *self.0.lock().unwrap());
         taken.into_iter().map(|(_, v)| v).collect()
@@ -151,6 +160,9 @@ impl Contender for MutexSlotMap {
         let key = slotmap::KeyData::from_ffi(key).into();
         self.0.lock().unwrap().remove(key)
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         self.0.lock().unwrap().drain().map(|(_, v)| v).collect()
     }
@@ -175,6 +187,9 @@ impl Contender for ShardedSlab {
     fn remove(&self, key: u64) -> Option<Value> {
         self.0.take(key as usize)
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, keys: &[u64]) -> Vec<Value> {
         // sharded-slab cannot enumerate through `&self` (`unique_iter` needs
         // `&mut`), so it is handed the keys.
@@ -211,6 +226,9 @@ impl Contender for Dash {
     fn remove(&self, key: u64) -> Option<Value> {
         self.map.remove(&(key as u32)).map(|(_, v)| v)
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let keys: Vec<u32> = self.map.iter().map(|e| *e.key()).collect();
         keys.into_iter()
@@ -257,6 +275,9 @@ impl Contender for Floor {
         }
         v
     }
+    // Out of line in every contender, so that callgrind can count it alone
+    // (`scripts/instructions.sh`).
+    #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let mut inner = self.0.borrow_mut();
         inner.1.clear();
