@@ -195,13 +195,11 @@ impl<T> Shard<T> {
     /// with one look at the slot. A miss is the caller's to count.
     #[inline]
     pub(crate) fn take_slot(&mut self, index: usize, check: Check) -> Result<Entry<T>, Miss> {
-        let entry = match self.slots.get_mut(index) {
-            Some(slot) if check.matches(slot.generation.get()) => slot.retire(),
-            found => None.ok_or(Miss {
-                stale: found.is_some(),
-            })?,
+        let slot = self.slots.get_mut(index).ok_or(Miss { stale: false })?;
+        if !check.matches(slot.generation.get()) {
+            return Err(Miss { stale: true });
         }
-        .ok_or(Miss { stale: true })?;
+        let entry = slot.retire().ok_or(Miss { stale: true })?;
         let index = index as u32;
         self.enqueue(index + 1, index + 1, 1);
         self.forget(Loc::Slot(index));
