@@ -29,22 +29,20 @@ pub struct BenchGuest {
 impl BenchGuest {
     /// A fresh instance (its own memory, nothing prepared).
     pub fn new() -> wasmtime::Result<Self> {
-        Self::in_engine(crate::engine(), false)
+        Self::in_engine(crate::engine())
     }
 
     /// A fresh instance in the [fuel-counting
     /// engine](crate::counting_engine), for
     /// [`instructions_per_step`](Self::instructions_per_step).
     pub fn counting() -> wasmtime::Result<Self> {
-        Self::in_engine(crate::counting_engine(), true)
+        Self::in_engine(crate::counting_engine())
     }
 
-    fn in_engine(engine: &Engine, fuel: bool) -> wasmtime::Result<Self> {
+    fn in_engine(engine: &Engine) -> wasmtime::Result<Self> {
         let module = Module::new(engine, MODULE)?;
         let mut store = Store::new(engine, ());
-        if fuel {
-            store.set_fuel(u64::MAX)?;
-        }
+        crate::demo::fill_fuel(&mut store)?;
         let instance: Instance = Linker::new(engine).instantiate(&mut store, &module)?;
         Ok(BenchGuest {
             prepare: instance.get_typed_func(&mut store, "prepare")?,

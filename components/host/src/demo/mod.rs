@@ -11,4 +11,5 @@ mod state;
 pub use apps::{App, Prepared};
 pub use server::{ServerSpan, HOST_SCOPE};
 pub use session::{Build, SdkSession, Service};
+pub(crate) use state::fill_fuel;
 pub use state::{counting_engine, engine, HostState, Store};

@@ -71,11 +71,7 @@ impl SdkSession {
             Build::Naive => compiled(naive, engine, crate::SDK_NAIVE_COMPONENT),
         };
         let collector = Collector::default();
-        let mut store = store(engine, collector.clone());
-        if std::ptr::eq(engine, counting_engine()) {
-            // Before instantiating: the instance's start runs on fuel too.
-            store.set_fuel(u64::MAX)?;
-        }
+        let mut store = store(engine, collector.clone())?;
         let api = SdkTesting::instantiate(&mut store, component, linker(engine)?)?;
         Ok(SdkSession {
             store,
@@ -147,7 +143,7 @@ impl Service {
         let instance = match self.instance.take() {
             Some(instance) => instance,
             None => {
-                let mut store = store(engine(), self.pipeline.clone());
+                let mut store = store(engine(), self.pipeline.clone())?;
                 let api = crate::bindings::service::Service::instantiate(
                     &mut store,
                     &self.component,

@@ -104,12 +104,29 @@ pub fn counting_engine() -> &'static Engine {
     })
 }
 
+/// Whether `engine` is the counting one (or a handle to it, such as a
+/// store's).
+fn is_counting(engine: &Engine) -> bool {
+    Engine::same(engine, counting_engine())
+}
+
+/// Gives a new store all the fuel there is if its engine is the [counting
+/// one](counting_engine), so that the fuel used is `u64::MAX` less what is
+/// left; before anything is instantiated, since an instance's start runs on
+/// fuel too.
+pub(crate) fn fill_fuel<D>(store: &mut wasmtime::Store<D>) -> wasmtime::Result<()> {
+    if is_counting(store.engine()) {
+        store.set_fuel(u64::MAX)?;
+    }
+    Ok(())
+}
+
 /// The linker every demo store uses: WASI 0.2 and `wasi:otel`, linked once
 /// per engine (the process's, or the [counting one](counting_engine)).
 pub(crate) fn linker(engine: &'static Engine) -> wasmtime::Result<&'static Linker<HostState>> {
     static LINKER: OnceLock<Linker<HostState>> = OnceLock::new();
     static COUNTING: OnceLock<Linker<HostState>> = OnceLock::new();
-    let cell = if std::ptr::eq(engine, counting_engine()) {
+    let cell = if is_counting(engine) {
         &COUNTING
     } else {
         &LINKER
@@ -124,8 +141,9 @@ pub(crate) fn linker(engine: &'static Engine) -> wasmtime::Result<&'static Linke
 }
 
 /// A store for `sink`, with the memory limiter that measures the guest.
-pub(crate) fn store(engine: &Engine, sink: impl TelemetrySink) -> Store {
+pub(crate) fn store(engine: &Engine, sink: impl TelemetrySink) -> wasmtime::Result<Store> {
     let mut store = Store::new(engine, HostState::new(sink));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
-    store
+    fill_fuel(&mut store)?;
+    Ok(store)
 }
