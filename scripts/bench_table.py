@@ -29,10 +29,15 @@ MEMORY_WASM = ROOT / "target" / "bench-memory-wasm.json"
 MEMORY_ROW = "bytes per live entry (100,000 live)"
 
 
+def measured(path):
+    """What a bench run wrote to `path` (JSON), or nothing if it did not."""
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
 def memory(path=MEMORY):
     """Bytes per live entry from `cargo bench --bench memory` (or, inside
     wasm, from the wasm bench), by contender."""
-    return json.loads(path.read_text()) if path.exists() else {}
+    return measured(path)
 
 
 def memory_row(peers, path=MEMORY):
@@ -87,7 +92,7 @@ def fuel(path=FUEL):
     """Instructions per step by workload and contender: inside wasm from the
     wasm bench's fuel count (`target/bench-fuel-wasm.json`), natively from
     `scripts/instructions.sh` (`target/bench-callgrind.json`)."""
-    return json.loads(path.read_text()) if path.exists() else {}
+    return measured(path)
 
 
 def fuel_table(groups, peers, path=FUEL, what="wasm instructions per step"):

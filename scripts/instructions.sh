@@ -36,7 +36,8 @@ for w in ${workloads//,/ }; do
             exit 1
         fi
         echo "$w $c $ir" >>"$tmp/counts"
-        printf '%-10s %-14s %8.1f instructions per step\n' "$w" "$c" "$((ir / steps))"
+        awk -v w="$w" -v c="$c" -v ir="$ir" -v steps="$steps" \
+            'BEGIN { printf "%-10s %-14s %8.1f instructions per step\n", w, c, ir / steps }' 
     done
 done
 # Merged into what an earlier run wrote, so that a partial run updates it.

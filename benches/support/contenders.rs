@@ -37,6 +37,8 @@ pub trait Contender {
     fn remove(&self, key: u64) -> Option<Value>;
     /// Removes every entry, returning them (shutdown). `keys` are the live
     /// keys, for contenders that cannot enumerate through `&self`.
+    /// Every implementation is `#[inline(never)]`, so that callgrind can
+    /// count it alone (`scripts/instructions.sh`).
     fn drain(&self, keys: &[u64]) -> Vec<Value>;
 }
 
@@ -58,8 +60,6 @@ impl Contender for ResourceRegistry<Payload> {
     fn remove(&self, key: u64) -> Option<Value> {
         ResourceRegistry::remove(self, key as u32)
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         ResourceRegistry::drain(self)
@@ -101,8 +101,6 @@ impl Contender for Naive {
         let mut map = self.map.lock().unwrap();
         map.as_mut().and_then(|m| m.remove(&(key as u32)))
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let taken = self.map.lock().unwrap().take();
@@ -129,8 +127,6 @@ impl Contender for MutexSlab {
     fn remove(&self, key: u64) -> Option<Value> {
         self.0.lock().unwrap().try_remove(key as usize)
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let taken = std::mem::take(&mut *self.0.lock().unwrap());
@@ -160,8 +156,6 @@ impl Contender for MutexSlotMap {
         let key = slotmap::KeyData::from_ffi(key).into();
         self.0.lock().unwrap().remove(key)
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         self.0.lock().unwrap().drain().map(|(_, v)| v).collect()
@@ -187,8 +181,6 @@ impl Contender for ShardedSlab {
     fn remove(&self, key: u64) -> Option<Value> {
         self.0.take(key as usize)
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, keys: &[u64]) -> Vec<Value> {
         // sharded-slab cannot enumerate through `&self` (`unique_iter` needs
@@ -226,8 +218,6 @@ impl Contender for Dash {
     fn remove(&self, key: u64) -> Option<Value> {
         self.map.remove(&(key as u32)).map(|(_, v)| v)
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let keys: Vec<u32> = self.map.iter().map(|e| *e.key()).collect();
@@ -275,8 +265,6 @@ impl Contender for Floor {
         }
         v
     }
-    // Out of line in every contender, so that callgrind can count it alone
-    // (`scripts/instructions.sh`).
     #[inline(never)]
     fn drain(&self, _keys: &[u64]) -> Vec<Value> {
         let mut inner = self.0.borrow_mut();
