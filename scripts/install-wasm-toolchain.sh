@@ -1,9 +1,20 @@
 #!/usr/bin/env bash
 # Makes sure a toolchain that builds for wasm32-unknown-unknown is present,
 # installing Debian's rustc-web route when neither it nor rustup's target is.
+# Also installs Debian's wasi-libc for the wasm32-wasip1 guest when missing.
 # Idempotent: does nothing when a route already works.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
+
+# The wasm32-wasip1 command guest (components/otel-wasi-guest) also links
+# against Debian's wasi-libc (libc.a, crt1-command.o under /usr/lib/wasm32-wasi).
+# Installed when missing and possible; nothing else needs it, so no failure.
+if [ ! -f /usr/lib/wasm32-wasi/crt1-command.o ] && command -v apt-get >/dev/null 2>&1 \
+    && [ "$(id -u)" = 0 ]; then
+    echo "wasm toolchain: installing Debian's wasi-libc"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends wasi-libc >/dev/null
+fi
 
 if bash "$here/wasm-cargo.sh" --detect >/dev/null 2>&1; then
     echo "wasm toolchain: $(bash "$here/wasm-cargo.sh" --detect)"

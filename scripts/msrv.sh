@@ -36,3 +36,35 @@ rustc_msrv --edition 2021 --crate-type lib --crate-name wit_resource_registry \
 rustc_msrv --edition 2021 --test --crate-name wit_resource_registry \
     "$root/src/lib.rs" -o "$dir/unit-tests"
 "$dir/unit-tests" -q
+
+# The host library (components/wasi-otel-host) declares the newest
+# rust-version among its dependencies as locked (wasmtime's), which is the
+# one it really needs; it is built and tested with that compiler (rustup's
+# stable, the one the test suite runs) and checked to say so here.
+declared=$(sed -n 's/^rust-version = "\(.*\)"/\1/p' "$root/components/wasi-otel-host/Cargo.toml")
+needed=$(cargo metadata --format-version 1 --locked --manifest-path "$root/Cargo.toml" | python3 -c '
+import json, sys
+m = json.load(sys.stdin)
+packages = {p["id"]: p for p in m["packages"]}
+nodes = {n["id"]: n for n in m["resolve"]["nodes"]}
+library = next(p["id"] for p in m["packages"] if p["name"] == "wasi-otel-host")
+seen, stack = set(), [library]
+while stack:
+    i = stack.pop()
+    if i not in seen:
+        seen.add(i)
+        stack += [d["pkg"] for d in nodes[i]["deps"]
+                  if any(k["kind"] is None for k in d["dep_kinds"])]
+versions = [tuple(map(int, packages[i]["rust_version"].split(".")))
+            for i in seen - {library} if packages[i].get("rust_version")]
+print(".".join(map(str, max(versions)[:2])))
+')
+if [ "$declared" != "$needed" ]; then
+    echo "error: wasi-otel-host declares rust-version $declared, its dependencies need $needed" >&2
+    exit 1
+fi
+compiler=$(rustc --version)
+case "$compiler" in
+    "rustc $needed."*) echo "wasi-otel-host: rust-version $needed, built and tested with $compiler" ;;
+    *) echo "error: the test suite's compiler is $compiler, not wasi-otel-host's rust-version $needed" >&2; exit 1 ;;
+esac

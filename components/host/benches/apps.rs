@@ -19,13 +19,14 @@ use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, BenchmarkId, Criterion};
 use telemetry_host::demo::App;
-use telemetry_host::{Pipeline, Service};
+use telemetry_host::Service;
+use wasi_otel_host::Pipeline;
 
 const ITEMS: &[&str] = &["book", "lamp", "chair"];
 const PER_INSTANCE: u64 = 100;
 
 fn pipeline() -> Pipeline {
-    Pipeline::builder(opentelemetry_sdk::Resource::builder_empty().build()).build()
+    Pipeline::builder(wasi_otel_host::opentelemetry_sdk::Resource::builder_empty().build()).build()
 }
 
 /// Where the start-up figures go, for `scripts/apps_table.py`.

@@ -30,9 +30,10 @@
 use std::process::ExitCode;
 
 use telemetry_host::demo::App;
-use telemetry_host::otlp::config::OtlpConfig;
-use telemetry_host::otlp::memory::MemoryExporter;
-use telemetry_host::{otlp, resource, tree, Build, ExportReport, Pipeline, Service};
+use telemetry_host::{tree, Build, Service};
+use wasi_otel_host::otlp::config::OtlpConfig;
+use wasi_otel_host::otlp::memory::MemoryExporter;
+use wasi_otel_host::{otlp, resource, ExportReport, Pipeline};
 
 /// The requests the example sends: (user, items).
 const REQUESTS: [(&str, &[&str]); 2] = [

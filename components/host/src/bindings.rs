@@ -1,5 +1,6 @@
-//! Host bindings, generated from the SDK's WIT (`components/sdk/wit`, with
-//! the project's own declaration of `wasi:otel` 0.2.0-rc.2 in `wit/deps`).
+//! Host bindings of the demo's worlds, generated from the SDK's WIT
+//! (`components/sdk/wit`); `wasi:otel` and the wall clock's `datetime` are
+//! the library's own types, so the demo and the library speak one language.
 
 /// The SDK alone, with its test hooks: the host drives its API directly.
 #[allow(missing_docs)] // generated from the WIT, whose comments it carries
@@ -8,6 +9,10 @@ pub mod sdk {
         world: "wrr:otel/sdk-testing",
         path: "../sdk/wit",
         additional_derives: [PartialEq],
+        with: {
+            "wasi:otel": wasi_otel_host::bindings::wasi::otel,
+            "wasi:clocks/wall-clock": wasi_otel_host::bindings::wasi::clocks::wall_clock,
+        },
     });
 }
 
@@ -18,7 +23,7 @@ pub mod service {
         world: "wrr:otel/service",
         path: "../sdk/wit",
         with: {
-            "wasi:otel": super::sdk::wasi::otel,
+            "wasi:otel": wasi_otel_host::bindings::wasi::otel,
             "wasi:clocks": super::sdk::wasi::clocks,
             "wasi:random": super::sdk::wasi::random,
             "wasi:io": super::sdk::wasi::io,

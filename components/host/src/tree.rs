@@ -9,12 +9,12 @@ use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use opentelemetry_proto::tonic::trace::v1::Span;
 
-use crate::otlp::Export;
+use wasi_otel_host::otlp::Export;
 
 /// The whole rendering.
 pub fn render(exports: &[Export]) -> String {
-    let mut spans = crate::otlp::spans(exports);
-    let logs = crate::otlp::log_records(exports);
+    let mut spans = wasi_otel_host::otlp::spans(exports);
+    let logs = wasi_otel_host::otlp::log_records(exports);
     let mut out = String::new();
     spans.sort_by_key(|s| s.start_time_unix_nano);
     let mut traces: Vec<&[u8]> = spans.iter().map(|s| s.trace_id.as_slice()).collect();
@@ -92,7 +92,7 @@ fn log_line(out: &mut String, log: &LogRecord, depth: usize) {
 }
 
 fn metric_points(out: &mut String, exports: &[Export]) {
-    for metric in crate::otlp::all_metrics(exports) {
+    for metric in wasi_otel_host::otlp::all_metrics(exports) {
         let _ = writeln!(out, "metric {} ({})", metric.name, metric.unit);
         let (label, points) = match &metric.data {
             Some(metric::Data::Sum(s)) => ("sum", &s.data_points),

@@ -8,13 +8,13 @@ mod receiver;
 
 use opentelemetry_proto::tonic::common::v1::any_value::Value as V;
 use opentelemetry_proto::tonic::metrics::v1::{metric::Data, number_data_point};
-use telemetry_host::bindings::sdk::wasi::clocks::wall_clock::Datetime;
-use telemetry_host::bindings::sdk::wasi::otel::{logs, metrics as m, tracing as t, types};
-use telemetry_host::convert::{Drops, MAX_ATTRIBUTES};
-use telemetry_host::otlp::config::OtlpConfig;
-use telemetry_host::otlp::memory::MemoryExporter;
-use telemetry_host::otlp::{self, Export};
-use telemetry_host::{resource, Pipeline, TelemetrySink};
+use wasi_otel_host::convert::{Drops, MAX_ATTRIBUTES};
+use wasi_otel_host::otlp::config::OtlpConfig;
+use wasi_otel_host::otlp::memory::MemoryExporter;
+use wasi_otel_host::otlp::{self, Export};
+use wasi_otel_host::Datetime;
+use wasi_otel_host::{logs, metrics as m, tracing as t, types};
+use wasi_otel_host::{resource, Pipeline, TelemetrySink};
 
 type R<T = ()> = wasmtime::Result<T>;
 
@@ -152,8 +152,16 @@ fn metrics() -> m::ResourceMetrics {
 fn send_bad_input(sink: &mut impl TelemetrySink) {
     // Ids that name no span: dropped.
     sink.span_ended(span("zero trace", &"0".repeat(32), "00f067aa0ba902b7"));
-    sink.span_ended(span("short span id", TRACE, "abc"));
+    sink.span_ended(span("long span id", TRACE, "00f067aa0ba902b7a"));
     sink.span_ended(span("not hex", TRACE, "zzzzzzzzzzzzzzzz"));
+    // Ids written without their leading zeros (as opentelemetry-wasi writes
+    // them) or in upper case: read, and the child finds its parent.
+    let mut short = span("short ids", SHORT_TRACE, "abc");
+    short.parent_span_id = "F067AA0BA902B7".into();
+    sink.span_ended(short);
+    let mut child = span("child of short", SHORT_TRACE, "0000000000000def");
+    child.parent_span_id = "0000000000000abc".into();
+    sink.span_ended(child);
     // An end before its start: clamped.
     let mut backwards = span("backwards", TRACE, "0000000000000001");
     backwards.end_time = at(50);
@@ -182,26 +190,52 @@ fn send_bad_input(sink: &mut impl TelemetrySink) {
     sink.metrics_exported(metrics()).expect("accepted");
 }
 
+/// A trace id of 31 digits: its first was a zero.
+const SHORT_TRACE: &str = "bf92f3577b34da6a3ce929d0e0e4736";
+
 fn expected_drops() -> Drops {
-    Drops {
-        invalid_ids: 3 + 2, // three spans, and the two logs' short trace id
-        bad_parents: 1,
-        clamped_ends: 1,
-        ended_twice: 1,
-        over_limits: (1000 - MAX_ATTRIBUTES) as u64,
-        not_json: 3 + 1, // three span attributes and one log body
-        bad_trace_states: 0,
-        bad_severities: 1,
-        non_finite_points: 3,
-    }
+    let mut drops = Drops::default();
+    drops.invalid_ids = 3;
+    // "short ids": its trace, span and parent ids; "child of short": its trace id.
+    drops.padded_ids = 3 + 1;
+    drops.uppercase_ids = 1;
+    drops.bad_parents = 1;
+    drops.bad_log_ids = 2; // the two logs' trace id, "short", is no hex
+    drops.clamped_ends = 1;
+    drops.ended_twice = 1;
+    drops.over_limits = (1000 - MAX_ATTRIBUTES) as u64;
+    drops.not_json = 3 + 1; // three span attributes and one log body
+    drops.bad_severities = 1;
+    drops.non_finite_points = 3;
+    drops
 }
 
 fn check(exports: &[Export]) {
     let spans = otlp::spans(exports);
     let mut names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     names.sort_unstable();
-    assert_eq!(names, ["backwards", "bad parent", "busy", "good", "twice"]);
+    assert_eq!(
+        names,
+        [
+            "backwards",
+            "bad parent",
+            "busy",
+            "child of short",
+            "good",
+            "short ids",
+            "twice"
+        ]
+    );
     let find = |name: &str| spans.iter().find(|s| s.name == name).unwrap();
+    let (short, child) = (find("short ids"), find("child of short"));
+    assert_eq!(hex(&short.trace_id), format!("0{}", SHORT_TRACE));
+    assert_eq!(hex(&short.span_id), "0000000000000abc");
+    assert_eq!(hex(&short.parent_span_id), "00f067aa0ba902b7");
+    assert_eq!(
+        child.parent_span_id, short.span_id,
+        "the child finds its parent"
+    );
+    assert_eq!(child.trace_id, short.trace_id);
     let backwards = find("backwards");
     assert_eq!(backwards.end_time_unix_nano, backwards.start_time_unix_nano);
     assert!(find("bad parent").parent_span_id.is_empty());
@@ -277,7 +311,11 @@ fn check(exports: &[Export]) {
     assert_eq!(value("guest.only"), Some(V::StringValue("kept".into())));
 }
 
-fn host_resource() -> opentelemetry_sdk::Resource {
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+fn host_resource() -> wasi_otel_host::opentelemetry_sdk::Resource {
     let config = OtlpConfig::from_lookup(|_| None).unwrap();
     resource(&config, "host-service")
 }
@@ -316,7 +354,7 @@ fn over_http_json_the_batch_with_bad_input_arrives() -> R {
     pipeline.shutdown().into_result()?;
     let got = receiver.received();
     assert_eq!(got.undecodable, 0);
-    assert_eq!(got.spans().len(), 5);
+    assert_eq!(got.spans().len(), 7);
     assert_eq!(got.log_records(), 2);
     assert_eq!(got.metric_points(), 2);
     Ok(())

@@ -17,8 +17,8 @@ use common::{logs, metrics, spans, text, REQUESTS};
 use opentelemetry_proto::tonic::metrics::v1::metric::Data;
 use opentelemetry_proto::tonic::trace::v1::Span;
 use telemetry_host::demo::App;
-use telemetry_host::otlp::Export;
 use telemetry_host::Service;
+use wasi_otel_host::otlp::Export;
 
 type R<T = ()> = wasmtime::Result<T>;
 
@@ -63,7 +63,7 @@ fn ensure_built(app: App) {
     );
 }
 
-fn service(app: App) -> R<(Service, telemetry_host::otlp::memory::MemoryExporter)> {
+fn service(app: App) -> R<(Service, wasi_otel_host::otlp::memory::MemoryExporter)> {
     ensure_built(app);
     let (component, _) = app.component().map_err(wasmtime::Error::msg)?;
     let (pipeline, memory) = common::memory_pipeline()?;

@@ -7,8 +7,9 @@ mod receiver;
 use std::time::{Duration, Instant};
 
 use receiver::{Received, Refusal};
-use telemetry_host::otlp::config::{OtlpConfig, Signal};
-use telemetry_host::{resource, Build, ExportReport, Pipeline, Service};
+use telemetry_host::{Build, Service};
+use wasi_otel_host::otlp::config::{OtlpConfig, Signal};
+use wasi_otel_host::{resource, ExportReport, Pipeline};
 
 type R<T = ()> = wasmtime::Result<T>;
 
@@ -84,7 +85,7 @@ fn assert_whole(got: &Received) {
         format!(
             "{:?}",
             Some(opentelemetry_proto::tonic::common::v1::AnyValue::from(
-                opentelemetry::Value::from("checkout-test")
+                wasi_otel_host::opentelemetry::Value::from("checkout-test")
             ))
         ),
         "OTEL_SERVICE_NAME"

@@ -8,11 +8,11 @@ use telemetry_host::bindings::sdk::exports::wrr::otel::metrics::{
 };
 use telemetry_host::bindings::sdk::exports::wrr::otel::tracing::{OtelError, Parent};
 use telemetry_host::bindings::sdk::exports::wrr::otel::types::Value;
-use telemetry_host::bindings::sdk::wasi::otel::metrics::{MetricData, MetricNumber};
-use telemetry_host::bindings::sdk::wasi::otel::tracing::{SpanData, Status};
-use telemetry_host::demo::ServerSpan;
 use telemetry_host::sdk_calls::{options, text};
 use telemetry_host::{Build, SdkSession};
+use wasi_otel_host::metrics::{MetricData, MetricNumber};
+use wasi_otel_host::tracing::{SpanData, Status};
+use wasi_otel_host::HostSpan;
 use wasmtime::component::ResourceAny;
 
 type R<T = ()> = wasmtime::Result<T>;
@@ -287,7 +287,7 @@ fn parents_come_from_the_caller_the_current_span_or_the_host() -> R {
     // No host span: `current` with nothing open starts a new trace.
     let alone = span(&mut s, tracer, "alone", Parent::Current)?;
     s.end_span(alone)?;
-    let server = ServerSpan::start("GET /");
+    let server = HostSpan::new("GET /");
     s.set_outer(Some(&server));
     let root = span(&mut s, tracer, "root", Parent::Current)?;
     let inner = span(&mut s, tracer, "inner", Parent::Current)?;

@@ -1,5 +1,5 @@
 //! The project's declaration of `wasi:otel@0.2.0-rc.2`
-//! (`components/sdk/wit/deps/wasi-otel-0.2.0-rc.2`) against the rc.2
+//! (`components/wasi-otel-host/wit`, which `components/sdk/wit/deps` links to) against the rc.2
 //! release: every interface, function, record, variant, enum and flags with
 //! the same names, field and case order and types. `RC2` below is the
 //! release's shape in a canonical form (written from tag `v0.2.0-rc.2` of
@@ -200,10 +200,10 @@ fn the_components_import_exactly_what_the_host_implements() -> wasmtime::Result<
     }
     // And the host links them: instantiating checks every import's type
     // against the host's implementation.
-    let exports = telemetry_host::otlp::memory::MemoryExporter::default();
-    let pipeline = telemetry_host::Pipeline::memory(
+    let exports = wasi_otel_host::otlp::memory::MemoryExporter::default();
+    let pipeline = wasi_otel_host::Pipeline::memory(
         &exports,
-        opentelemetry_sdk::Resource::builder_empty().build(),
+        wasi_otel_host::opentelemetry_sdk::Resource::builder_empty().build(),
     );
     telemetry_host::Service::new(telemetry_host::Build::Registry, &pipeline)?;
     Ok(())

@@ -4,12 +4,10 @@
 //! whose data is a [`HostState`].
 
 mod apps;
-mod server;
 mod session;
 mod state;
 
 pub use apps::{App, Prepared};
-pub use server::{ServerSpan, HOST_SCOPE};
-pub use session::{Build, SdkSession, Service};
+pub use session::{Build, SdkSession, Service, REQUEST_TIME_LIMIT};
 pub(crate) use state::fill_fuel;
-pub use state::{counting_engine, engine, HostState, Store};
+pub use state::{counting_engine, deadlines, engine, HostState, Store};

@@ -4,18 +4,22 @@
 //! request, its reports going into a [`Pipeline`]).
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use wasmtime::component::Component;
 use wasmtime::Engine;
 
-use super::server::ServerSpan;
 use super::state::{counting_engine, engine, linker, store, Store};
-use crate::bindings::sdk::wasi::otel::tracing::Status;
 use crate::bindings::sdk::SdkTesting;
 use crate::bindings::service::exports::wrr::otel::handler::{Request, Response};
-use crate::pipeline::Pipeline;
-use crate::sink::{Collected, Collector};
-use crate::wasi_otel::WasiOtelView;
+use wasi_otel_host::tracing::{SpanKind, Status};
+use wasi_otel_host::{
+    call_in_span, Collected, Collector, Deadlines, HostSpan, Pipeline, WasiOtelView,
+};
+
+/// How long a request may run before the guest is stopped like a trap
+/// (its open spans ended and exported, the next request on a new instance).
+pub const REQUEST_TIME_LIMIT: Duration = Duration::from_secs(10);
 
 /// Which SDK build.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,7 +101,7 @@ impl SdkSession {
     }
 
     /// Sets (or clears) what `outer-span-context` returns.
-    pub fn set_outer(&mut self, server: Option<&ServerSpan>) {
+    pub fn set_outer(&mut self, server: Option<&HostSpan>) {
         let context = server.map(|s| s.context().clone());
         self.store.data_mut().otel().set_outer_span_context(context);
     }
@@ -155,44 +159,36 @@ impl Service {
         Ok(self.instance.insert(instance))
     }
 
-    /// Handles one request inside a server span of the host: the guest sees
-    /// that span as `outer-span-context`, and the span is exported with the
-    /// guest's. If the guest traps, the request's answer is the trap, the
-    /// spans it started and never ended are exported ended with status ERROR
-    /// and the reason, and the next request gets a fresh instance.
+    /// Handles one request inside a server span of the host
+    /// ([`call_in_span`]): the guest sees that span as `outer-span-context`,
+    /// and the span is exported with the guest's. If the guest traps, the
+    /// request's answer is the trap, the spans it started and never ended
+    /// are exported ended with status ERROR and the reason, and the next
+    /// request gets a fresh instance.
     pub fn request(&mut self, user: &str, items: &[&str]) -> wasmtime::Result<Response> {
-        let mut server = ServerSpan::start("POST /checkout");
-        server.set_attribute("http.request.method", "\"POST\"".into());
-        server.set_attribute("enduser.id", serde_json::Value::from(user).to_string());
+        let mut server = HostSpan::new("POST /checkout").with_kind(SpanKind::Server);
+        server.set_attribute("http.request.method", "POST");
+        server.set_attribute("enduser.id", user.to_string());
         let request = Request {
             user: user.to_string(),
             items: items.iter().map(|s| s.to_string()).collect(),
         };
         let (store, api) = self.instance()?;
-        store
-            .data_mut()
-            .otel()
-            .set_outer_span_context(Some(server.context().clone()));
-        let result = api.wrr_otel_handler().call_handle(&mut *store, &request);
-        let otel = store.data_mut().otel();
-        otel.set_outer_span_context(None);
-        let status = match &result {
-            Ok(response) if response.status < 500 => Status::Unset,
-            Ok(response) => Status::Error(format!("status {}", response.status)),
-            Err(trap) => {
-                // The root cause says what trapped; the top is a backtrace.
-                let reason = format!("the guest trapped: {}", trap.root_cause());
-                otel.end_open_spans(&reason);
-                Status::Error(reason)
+        let handler = api.wrr_otel_handler();
+        super::state::deadlines().arm(store, REQUEST_TIME_LIMIT);
+        let result = call_in_span(store, server, |store, span| {
+            let response = handler.call_handle(store, &request)?;
+            span.set_attribute("http.response.status_code", i64::from(response.status));
+            if response.status >= 500 {
+                span.set_status(Status::Error(format!("status {}", response.status)));
             }
-        };
-        if let Ok(response) = &result {
-            server.set_attribute("http.response.status_code", response.status.to_string());
-        }
-        otel.sink().span_ended(server.end(status));
+            Ok(response)
+        });
         if result.is_err() {
             // A trapped instance cannot be entered again.
             self.instance = None;
+        } else {
+            Deadlines::unbounded(store);
         }
         result
     }
@@ -201,7 +197,10 @@ impl Service {
     /// exports its metrics.
     pub fn shutdown(&mut self) -> wasmtime::Result<()> {
         let (store, api) = self.instance()?;
-        api.wrr_otel_handler().call_shutdown(&mut *store)
+        super::state::deadlines().arm(store, REQUEST_TIME_LIMIT);
+        let result = api.wrr_otel_handler().call_shutdown(&mut *store);
+        Deadlines::unbounded(store);
+        result
     }
 
     /// The pipeline this service reports into.

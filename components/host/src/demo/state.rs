@@ -4,13 +4,13 @@
 //! combine them.
 
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use wasmtime::component::{Linker, ResourceTable};
 use wasmtime::{Config, Engine, ResourceLimiter};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
-use crate::sink::TelemetrySink;
-use crate::wasi_otel::{WasiOtelCtx, WasiOtelView};
+use wasi_otel_host::{Deadlines, TelemetrySink, WasiOtelCtx, WasiOtelView};
 
 /// What a demo store holds.
 pub struct HostState {
@@ -85,10 +85,22 @@ impl ResourceLimiter for HostState {
 /// A store of the demo.
 pub type Store = wasmtime::Store<HostState>;
 
-/// The process's engine.
+/// The process's engine, with epoch interruption so that a guest call can
+/// be bounded in time ([`deadlines`]).
 pub fn engine() -> &'static Engine {
     static ENGINE: OnceLock<Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| Engine::new(&Config::new()).expect("default engine config"))
+    ENGINE.get_or_init(|| {
+        let mut config = Config::new();
+        config.epoch_interruption(true);
+        Engine::new(&config).expect("engine config")
+    })
+}
+
+/// The ticker of [`engine`]'s epoch (every 10 ms), which arms a store with
+/// a deadline before each request.
+pub fn deadlines() -> &'static Deadlines {
+    static DEADLINES: OnceLock<Deadlines> = OnceLock::new();
+    DEADLINES.get_or_init(|| Deadlines::start(engine(), Duration::from_millis(10)))
 }
 
 /// An engine that counts fuel: one unit per wasm instruction executed
@@ -136,7 +148,7 @@ pub(crate) fn linker(engine: &'static Engine) -> wasmtime::Result<&'static Linke
     }
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_sync(&mut linker)?;
-    crate::wasi_otel::add_to_linker(&mut linker)?;
+    wasi_otel_host::add_to_linker(&mut linker)?;
     Ok(cell.get_or_init(|| linker))
 }
 
@@ -145,5 +157,7 @@ pub(crate) fn store(engine: &Engine, sink: impl TelemetrySink) -> wasmtime::Resu
     let mut store = Store::new(engine, HostState::new(sink));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
     fill_fuel(&mut store)?;
+    // Unbounded until a request arms it (instantiation, the SDK's tests).
+    Deadlines::unbounded(&mut store);
     Ok(store)
 }

@@ -7,10 +7,11 @@ use opentelemetry_proto::tonic::common::v1::{any_value, AnyValue, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use telemetry_host::otlp::config::OtlpConfig;
-use telemetry_host::otlp::memory::MemoryExporter;
-use telemetry_host::otlp::{self, Export};
-use telemetry_host::{resource, Build, Pipeline, Service};
+use telemetry_host::{Build, Service};
+use wasi_otel_host::otlp::config::OtlpConfig;
+use wasi_otel_host::otlp::memory::MemoryExporter;
+use wasi_otel_host::otlp::{self, Export};
+use wasi_otel_host::{resource, Pipeline};
 
 /// Where each request's telemetry went, read back from an OTLP/JSON file.
 pub struct Run {

@@ -1,0 +1,281 @@
+//! A guest that floods the host: what it sends is bounded where it is
+//! held, cut where a receiver would refuse it, and counted where it is
+//! changed; the legitimate telemetry after it arrives whole.
+
+use wasi_otel_host::logs::LogRecord;
+use wasi_otel_host::metrics::{
+    Gauge, GaugeDataPoint, Metric, MetricData, MetricNumber, ResourceMetrics, ScopeMetrics,
+};
+use wasi_otel_host::otlp::config::OtlpConfig;
+use wasi_otel_host::otlp::memory::MemoryExporter;
+use wasi_otel_host::otlp::split::MAX_REQUEST_BYTES;
+use wasi_otel_host::otlp::{self, Export};
+use wasi_otel_host::pipeline::{MAX_LOG_SCOPES, MAX_PENDING_POINTS, OVERFLOW_SCOPE};
+use wasi_otel_host::types::{InstrumentationScope, KeyValue, Resource};
+use wasi_otel_host::{resource, Datetime, Pipeline, TelemetrySink};
+
+use prost::Message;
+use wasi_otel_host::opentelemetry_proto::tonic::common::v1::any_value::Value as V;
+
+type R = Result<(), Box<dyn std::error::Error>>;
+
+fn pipeline() -> Result<(Pipeline, MemoryExporter), Box<dyn std::error::Error>> {
+    let memory = MemoryExporter::default();
+    let config = OtlpConfig::from_lookup(|_| None)?;
+    Ok((
+        Pipeline::memory(&memory, resource(&config, "floods")),
+        memory,
+    ))
+}
+
+fn scope(name: &str) -> InstrumentationScope {
+    InstrumentationScope {
+        name: name.to_string(),
+        version: None,
+        schema_url: None,
+        attributes: Vec::new(),
+    }
+}
+
+fn log(scope_name: &str) -> LogRecord {
+    LogRecord {
+        timestamp: None,
+        observed_timestamp: None,
+        severity_text: None,
+        severity_number: Some(9),
+        body: Some("\"hello\"".into()),
+        attributes: None,
+        event_name: None,
+        resource: None,
+        instrumentation_scope: Some(scope(scope_name)),
+        trace_id: None,
+        span_id: None,
+        trace_flags: None,
+    }
+}
+
+/// One gauge of `points` points, each with a distinct attribute.
+fn gauge_export(points: usize) -> ResourceMetrics {
+    let at = Datetime {
+        seconds: 1_800_000_000,
+        nanoseconds: 0,
+    };
+    ResourceMetrics {
+        resource: Resource {
+            attributes: Vec::new(),
+            schema_url: None,
+        },
+        scope_metrics: vec![ScopeMetrics {
+            scope: scope("flood"),
+            metrics: vec![Metric {
+                name: "queue.depth".into(),
+                description: String::new(),
+                unit: String::new(),
+                data: MetricData::U64Gauge(Gauge {
+                    data_points: (0..points)
+                        .map(|i| GaugeDataPoint {
+                            attributes: vec![KeyValue {
+                                key: "queue".into(),
+                                value: format!("\"q{}\"", i),
+                            }],
+                            value: MetricNumber::U64(i as u64),
+                            exemplars: Vec::new(),
+                        })
+                        .collect(),
+                    start_time: None,
+                    time: at,
+                }),
+            }],
+        }],
+    }
+}
+
+fn metric_requests(exports: &[Export]) -> Vec<&wasi_otel_host::opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest>{
+    exports
+        .iter()
+        .filter_map(|e| match e {
+            Export::Metrics(m) => Some(m),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn log_scopes_past_the_bound_share_one_logger_and_keep_their_name() -> R {
+    let (mut pipeline, memory) = pipeline()?;
+    let scopes = MAX_LOG_SCOPES + 500;
+    let mut exports = Vec::new();
+    for i in 0..scopes {
+        pipeline.log_emitted(log(&format!("scope-{}", i)));
+        // Flushed as it goes: the batch queue (2,048) is not what is tested.
+        if i % 1000 == 999 {
+            pipeline.force_flush().into_result()?;
+            exports.extend(memory.take());
+        }
+    }
+    pipeline.log_emitted(log("scope-0"));
+    pipeline.force_flush().into_result()?;
+    exports.extend(memory.take());
+    let records = otlp::log_records(&exports);
+    assert_eq!(records.len(), scopes + 1, "every record arrived");
+    let over = exports
+        .iter()
+        .filter_map(|e| match e {
+            Export::Logs(l) => Some(l),
+            _ => None,
+        })
+        .flat_map(|l| &l.resource_logs)
+        .flat_map(|r| &r.scope_logs)
+        .filter(|s| s.scope.as_ref().is_some_and(|s| s.name == OVERFLOW_SCOPE))
+        .flat_map(|s| &s.log_records)
+        .collect::<Vec<_>>();
+    assert_eq!(over.len(), 500);
+    let name = over[0]
+        .attributes
+        .iter()
+        .find(|kv| kv.key == "otel.scope.name")
+        .and_then(|kv| kv.value.as_ref()?.value.clone());
+    assert_eq!(
+        name,
+        Some(V::StringValue(format!("scope-{}", MAX_LOG_SCOPES)))
+    );
+    assert_eq!(pipeline.drops().scopes_over_limit, 500);
+    Ok(())
+}
+
+#[test]
+fn a_huge_metric_export_goes_out_in_requests_a_receiver_takes() -> R {
+    let (mut pipeline, memory) = pipeline()?;
+    let points = 100_000;
+    pipeline
+        .metrics_exported(gauge_export(points))
+        .map_err(|e| e.to_string())?;
+    // Over the pending bound: sent before any flush.
+    let exports = memory.take();
+    let requests = metric_requests(&exports);
+    assert!(requests.len() > 1, "cut into {} requests", requests.len());
+    assert!(requests
+        .iter()
+        .all(|r| r.encoded_len() <= MAX_REQUEST_BYTES));
+    let arrived: usize = otlp::all_metrics(&exports)
+        .iter()
+        .map(|m| match &m.data {
+            Some(wasi_otel_host::opentelemetry_proto::tonic::metrics::v1::metric::Data::Gauge(
+                g,
+            )) => g.data_points.len(),
+            _ => 0,
+        })
+        .sum();
+    assert_eq!(arrived, points, "every point arrived");
+    assert!(points >= MAX_PENDING_POINTS);
+    Ok(())
+}
+
+#[test]
+fn small_exports_are_held_until_a_flush_or_the_point_bound() -> R {
+    let (mut pipeline, memory) = pipeline()?;
+    pipeline
+        .metrics_exported(gauge_export(10))
+        .map_err(|e| e.to_string())?;
+    assert!(memory.take().is_empty(), "held until a flush");
+    pipeline.force_flush().into_result()?;
+    assert_eq!(metric_requests(&memory.take()).len(), 1);
+    Ok(())
+}
+
+/// A span as a guest ends it, with `attributes`.
+fn span(
+    name: String,
+    span_id: &str,
+    attributes: Vec<KeyValue>,
+) -> wasi_otel_host::tracing::SpanData {
+    let mut data = wasi_otel_host::HostSpan::new(name).end();
+    data.span_context.span_id = span_id.into();
+    data.attributes = attributes;
+    data
+}
+
+#[test]
+fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
+    let (mut pipeline, memory) = pipeline()?;
+    let huge = "x".repeat(10_000_000);
+    let json = |s: &str| serde_json::Value::from(s).to_string();
+    let attributes = (0..100)
+        .map(|i| KeyValue {
+            key: format!("k{}", i),
+            value: json(&huge),
+        })
+        .collect();
+    let mut big = span(huge.clone(), "00000000000000a1", attributes);
+    big.status = wasi_otel_host::tracing::Status::Error(huge.clone());
+    pipeline.span_ended(big);
+    let mut record = log("big");
+    record.body = Some(json(&huge));
+    pipeline.log_emitted(record);
+    // And legitimate telemetry after it.
+    pipeline.span_ended(span("fine".into(), "00000000000000a2", Vec::new()));
+    pipeline.force_flush().into_result()?;
+    let exports = memory.take();
+    let spans = otlp::spans(&exports);
+    assert_eq!(spans.len(), 2);
+    let limits = wasi_otel_host::convert::limits::Limits::default();
+    let length = limits.span_attribute_value_length;
+    let big = spans
+        .iter()
+        .find(|s| s.name.len() == length)
+        .expect("the name cut");
+    assert_eq!(big.status.as_ref().map(|s| s.message.len()), Some(length));
+    // The item's byte bound keeps what fits of the 100 cut values.
+    let kept = big.attributes.len();
+    assert!(kept > 0 && kept < 100, "{} attributes kept", kept);
+    assert_eq!(big.dropped_attributes_count as usize, 100 - kept);
+    let body = &otlp::log_records(&exports)[0].body;
+    let body_len = match body.as_ref().and_then(|b| b.value.as_ref()) {
+        Some(V::StringValue(s)) => s.len(),
+        other => panic!("{:?}", other),
+    };
+    assert_eq!(body_len, limits.log_attribute_value_length);
+    let drops = pipeline.drops();
+    // Name, status, the kept values, the body.
+    assert_eq!(drops.truncated, 2 + kept as u64 + 1);
+    assert_eq!(drops.over_limits, (100 - kept) as u64);
+    for e in &exports {
+        let bytes = match e {
+            Export::Traces(t) => t.encoded_len(),
+            Export::Logs(l) => l.encoded_len(),
+            Export::Metrics(m) => m.encoded_len(),
+        };
+        assert!(bytes < 4 << 20, "a {} byte request", bytes);
+    }
+    Ok(())
+}
+
+#[test]
+fn the_standard_variables_set_the_limits() -> R {
+    let config = OtlpConfig::from_lookup(|v| match v {
+        "OTEL_SPAN_ATTRIBUTE_VALUE_LENGTH_LIMIT" => Some("5".into()),
+        "OTEL_SPAN_ATTRIBUTE_COUNT_LIMIT" => Some("2".into()),
+        _ => None,
+    })?;
+    let memory = MemoryExporter::default();
+    let mut pipeline = Pipeline::builder(resource(&config, "limits"))
+        .with_limits(config.limits)
+        .with_memory(&memory)
+        .build();
+    let attributes = (0..3)
+        .map(|i| KeyValue {
+            key: format!("k{}", i),
+            value: "\"abcdefgh\"".into(),
+        })
+        .collect();
+    pipeline.span_ended(span("a long name".into(), "00000000000000b1", attributes));
+    pipeline.force_flush().into_result()?;
+    let exports = memory.take();
+    let s = otlp::spans(&exports)[0];
+    assert_eq!(s.name, "a lon");
+    assert_eq!(s.attributes.len(), 2);
+    assert_eq!(s.dropped_attributes_count, 1);
+    let value = s.attributes[0].value.as_ref().and_then(|v| v.value.clone());
+    assert_eq!(value, Some(V::StringValue("abcde".into())));
+    Ok(())
+}
