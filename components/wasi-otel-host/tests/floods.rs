@@ -2,93 +2,24 @@
 //! held, cut where a receiver would refuse it, and counted where it is
 //! changed; the legitimate telemetry after it arrives whole.
 
-use wasi_otel_host::logs::LogRecord;
-use wasi_otel_host::metrics::{
-    Gauge, GaugeDataPoint, Metric, MetricData, MetricNumber, ResourceMetrics, ScopeMetrics,
-};
 use wasi_otel_host::otlp::config::OtlpConfig;
 use wasi_otel_host::otlp::memory::MemoryExporter;
 use wasi_otel_host::otlp::split::MAX_REQUEST_BYTES;
 use wasi_otel_host::otlp::{self, Export};
 use wasi_otel_host::pipeline::{MAX_LOG_SCOPES, MAX_PENDING_POINTS, OVERFLOW_SCOPE};
-use wasi_otel_host::types::{InstrumentationScope, KeyValue, Resource};
-use wasi_otel_host::{resource, Datetime, Pipeline, TelemetrySink};
+use wasi_otel_host::types::KeyValue;
+use wasi_otel_host::{resource, Pipeline, TelemetrySink};
 
 use prost::Message;
 use wasi_otel_host::opentelemetry_proto::tonic::common::v1::any_value::Value as V;
 
-type R = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-fn pipeline() -> Result<(Pipeline, MemoryExporter), Box<dyn std::error::Error>> {
-    let memory = MemoryExporter::default();
-    let config = OtlpConfig::from_lookup(|_| None)?;
-    Ok((
-        Pipeline::memory(&memory, resource(&config, "floods")),
-        memory,
-    ))
-}
+use common::{gauge, log, memory_pipeline, R};
 
-fn scope(name: &str) -> InstrumentationScope {
-    InstrumentationScope {
-        name: name.to_string(),
-        version: None,
-        schema_url: None,
-        attributes: Vec::new(),
-    }
-}
 
-fn log(scope_name: &str) -> LogRecord {
-    LogRecord {
-        timestamp: None,
-        observed_timestamp: None,
-        severity_text: None,
-        severity_number: Some(9),
-        body: Some("\"hello\"".into()),
-        attributes: None,
-        event_name: None,
-        resource: None,
-        instrumentation_scope: Some(scope(scope_name)),
-        trace_id: None,
-        span_id: None,
-        trace_flags: None,
-    }
-}
 
-/// One gauge of `points` points, each with a distinct attribute.
-fn gauge_export(points: usize) -> ResourceMetrics {
-    let at = Datetime {
-        seconds: 1_800_000_000,
-        nanoseconds: 0,
-    };
-    ResourceMetrics {
-        resource: Resource {
-            attributes: Vec::new(),
-            schema_url: None,
-        },
-        scope_metrics: vec![ScopeMetrics {
-            scope: scope("flood"),
-            metrics: vec![Metric {
-                name: "queue.depth".into(),
-                description: String::new(),
-                unit: String::new(),
-                data: MetricData::U64Gauge(Gauge {
-                    data_points: (0..points)
-                        .map(|i| GaugeDataPoint {
-                            attributes: vec![KeyValue {
-                                key: "queue".into(),
-                                value: format!("\"q{}\"", i),
-                            }],
-                            value: MetricNumber::U64(i as u64),
-                            exemplars: Vec::new(),
-                        })
-                        .collect(),
-                    start_time: None,
-                    time: at,
-                }),
-            }],
-        }],
-    }
-}
+
 
 fn metric_requests(exports: &[Export]) -> Vec<&wasi_otel_host::opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest>{
     exports
@@ -102,18 +33,18 @@ fn metric_requests(exports: &[Export]) -> Vec<&wasi_otel_host::opentelemetry_pro
 
 #[test]
 fn log_scopes_past_the_bound_share_one_logger_and_keep_their_name() -> R {
-    let (mut pipeline, memory) = pipeline()?;
+    let (mut pipeline, memory) = memory_pipeline("floods")?;
     let scopes = MAX_LOG_SCOPES + 500;
     let mut exports = Vec::new();
     for i in 0..scopes {
-        pipeline.log_emitted(log(&format!("scope-{}", i)));
+        pipeline.log_emitted(log(&format!("scope-{}", i), "hello"));
         // Flushed as it goes: the batch queue (2,048) is not what is tested.
         if i % 1000 == 999 {
             pipeline.force_flush().into_result()?;
             exports.extend(memory.take());
         }
     }
-    pipeline.log_emitted(log("scope-0"));
+    pipeline.log_emitted(log("scope-0", "hello"));
     pipeline.force_flush().into_result()?;
     exports.extend(memory.take());
     let records = otlp::log_records(&exports);
@@ -145,10 +76,10 @@ fn log_scopes_past_the_bound_share_one_logger_and_keep_their_name() -> R {
 
 #[test]
 fn a_huge_metric_export_goes_out_in_requests_a_receiver_takes() -> R {
-    let (mut pipeline, memory) = pipeline()?;
+    let (mut pipeline, memory) = memory_pipeline("floods")?;
     let points = 100_000;
     pipeline
-        .metrics_exported(gauge_export(points))
+        .metrics_exported(gauge(points))
         .map_err(|e| e.to_string())?;
     // Over the pending bound: sent before any flush.
     let exports = memory.take();
@@ -173,9 +104,9 @@ fn a_huge_metric_export_goes_out_in_requests_a_receiver_takes() -> R {
 
 #[test]
 fn small_exports_are_held_until_a_flush_or_the_point_bound() -> R {
-    let (mut pipeline, memory) = pipeline()?;
+    let (mut pipeline, memory) = memory_pipeline("floods")?;
     pipeline
-        .metrics_exported(gauge_export(10))
+        .metrics_exported(gauge(10))
         .map_err(|e| e.to_string())?;
     assert!(memory.take().is_empty(), "held until a flush");
     pipeline.force_flush().into_result()?;
@@ -197,7 +128,7 @@ fn span(
 
 #[test]
 fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
-    let (mut pipeline, memory) = pipeline()?;
+    let (mut pipeline, memory) = memory_pipeline("floods")?;
     let huge = "x".repeat(10_000_000);
     let json = |s: &str| serde_json::Value::from(s).to_string();
     let attributes = (0..100)
@@ -209,7 +140,7 @@ fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
     let mut big = span(huge.clone(), "00000000000000a1", attributes);
     big.status = wasi_otel_host::tracing::Status::Error(huge.clone());
     pipeline.span_ended(big);
-    let mut record = log("big");
+    let mut record = log("big", "hello");
     record.body = Some(json(&huge));
     pipeline.log_emitted(record);
     // And legitimate telemetry after it.

@@ -4,28 +4,16 @@
 //! receiver takes, whatever its items' sizes.
 
 use prost::Message;
-use wasi_otel_host::logs::LogRecord;
-use wasi_otel_host::metrics::{
-    Gauge, GaugeDataPoint, Metric, MetricData, MetricNumber, ResourceMetrics, ScopeMetrics,
-};
 use wasi_otel_host::otlp::config::{OtlpConfig, Signal};
-use wasi_otel_host::otlp::memory::MemoryExporter;
 use wasi_otel_host::otlp::reporting::MAX_BATCH_BYTES;
 use wasi_otel_host::otlp::{self, Export};
 use wasi_otel_host::tracing::SpanData;
-use wasi_otel_host::types::{InstrumentationScope, KeyValue, Resource};
-use wasi_otel_host::{resource, Datetime, HostSpan, Pipeline, TelemetrySink};
+use wasi_otel_host::types::KeyValue;
+use wasi_otel_host::{resource, HostSpan, Pipeline, TelemetrySink};
 
-type R = Result<(), Box<dyn std::error::Error>>;
+mod common;
 
-fn memory() -> Result<(Pipeline, MemoryExporter), Box<dyn std::error::Error>> {
-    let memory = MemoryExporter::default();
-    let config = OtlpConfig::from_lookup(|_| None)?;
-    Ok((
-        Pipeline::memory(&memory, resource(&config, "losses")),
-        memory,
-    ))
-}
+use common::{gauge, log, memory_pipeline, R};
 
 /// A span with its own ids and `attributes` attributes of `text` bytes.
 fn span(attributes: usize, text: usize) -> SpanData {
@@ -39,67 +27,6 @@ fn span(attributes: usize, text: usize) -> SpanData {
     span
 }
 
-fn scope(name: &str) -> InstrumentationScope {
-    InstrumentationScope {
-        name: name.to_string(),
-        version: None,
-        schema_url: None,
-        attributes: Vec::new(),
-    }
-}
-
-fn log(i: usize) -> LogRecord {
-    LogRecord {
-        timestamp: None,
-        observed_timestamp: None,
-        severity_text: None,
-        severity_number: Some(9),
-        body: Some(format!("\"record {}\"", i)),
-        attributes: None,
-        event_name: None,
-        resource: None,
-        instrumentation_scope: Some(scope("flood")),
-        trace_id: None,
-        span_id: None,
-        trace_flags: None,
-    }
-}
-
-/// One gauge of `points` points.
-fn gauge(points: usize) -> ResourceMetrics {
-    ResourceMetrics {
-        resource: Resource {
-            attributes: Vec::new(),
-            schema_url: None,
-        },
-        scope_metrics: vec![ScopeMetrics {
-            scope: scope("gauges"),
-            metrics: vec![Metric {
-                name: "queue.depth".into(),
-                description: String::new(),
-                unit: String::new(),
-                data: MetricData::U64Gauge(Gauge {
-                    data_points: (0..points)
-                        .map(|i| GaugeDataPoint {
-                            attributes: vec![KeyValue {
-                                key: "queue".into(),
-                                value: format!("\"q{}\"", i),
-                            }],
-                            value: MetricNumber::U64(i as u64),
-                            exemplars: Vec::new(),
-                        })
-                        .collect(),
-                    start_time: None,
-                    time: Datetime {
-                        seconds: 1_800_000_000,
-                        nanoseconds: 0,
-                    },
-                }),
-            }],
-        }],
-    }
-}
-
 fn traces(exports: &[Export]) -> Vec<&otlp::Export> {
     exports
         .iter()
@@ -109,13 +36,13 @@ fn traces(exports: &[Export]) -> Vec<&otlp::Export> {
 
 #[test]
 fn a_flood_arrives_or_is_reported_lost_to_the_last_item() -> R {
-    let (mut pipeline, memory) = memory()?;
+    let (mut pipeline, memory) = memory_pipeline("losses")?;
     let sent = 20_000;
     // As fast as the host takes them: faster, usually, than the batch
     // threads export them, so that their 2,048-item queues fill.
     for i in 0..sent {
         pipeline.span_ended(span(2, 64));
-        pipeline.log_emitted(log(i));
+        pipeline.log_emitted(log("flood", &format!("record {}", i)));
     }
     let report = pipeline.force_flush();
     let exports = memory.take();
@@ -174,7 +101,7 @@ fn a_flood_into_a_receiver_that_never_answers_is_all_reported_lost() -> R {
     let sent = 20_000;
     for i in 0..sent {
         pipeline.span_ended(span(2, 64));
-        pipeline.log_emitted(log(i));
+        pipeline.log_emitted(log("flood", &format!("record {}", i)));
     }
     // A flush that times out says so and leaves the count to the next one
     // (each loss is said once): flush until everything is accounted for.
@@ -198,7 +125,7 @@ fn a_flood_into_a_receiver_that_never_answers_is_all_reported_lost() -> R {
 
 #[test]
 fn large_spans_go_out_in_several_requests_each_within_the_bound() -> R {
-    let (mut pipeline, memory) = memory()?;
+    let (mut pipeline, memory) = memory_pipeline("losses")?;
     // 300 spans of 100 KB of attributes: 30 MB, one batch of the processor.
     for _ in 0..300 {
         pipeline.span_ended(span(10, 10_000));
@@ -232,7 +159,7 @@ fn a_failed_export_says_its_signal_and_what_it_lost() -> R {
     let mut pipeline = Pipeline::otlp(&config, resource(&config, "losses"))?;
     for i in 0..10 {
         pipeline.span_ended(span(1, 10));
-        pipeline.log_emitted(log(i));
+        pipeline.log_emitted(log("flood", &format!("record {}", i)));
     }
     pipeline
         .metrics_exported(gauge(5))
