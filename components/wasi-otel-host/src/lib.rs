@@ -64,6 +64,7 @@ mod host;
 pub mod otlp;
 pub mod pipeline;
 mod recent;
+mod report;
 mod sink;
 mod span;
 
@@ -73,7 +74,8 @@ pub use convert::Drops;
 pub use ctx::{WasiOtelCtx, WasiOtelView, MAX_HOST_SPANS, MAX_OPEN_SPANS, UNENDED_SPAN_NAME};
 pub use deadline::Deadlines;
 pub use host::{add_to_linker, now};
-pub use pipeline::{resource, ExportFailure, ExportReport, Pipeline, PipelineBuilder};
+pub use pipeline::{resource, Pipeline, PipelineBuilder};
+pub use report::{ExportFailure, ExportReport};
 pub use sink::{Collected, Collector, Refusal, TelemetrySink};
 pub use span::{call_in_span, HostSpan, HOST_SCOPE};
 
