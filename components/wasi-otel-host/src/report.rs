@@ -39,7 +39,7 @@ pub struct ExportFailure {
 /// What a flush or shutdown achieved: what was lost, if anything.
 ///
 /// The pipeline's own processors and exporters
-/// ([`PipelineBuilder::with_otlp`], [`PipelineBuilder::with_memory`]) are
+/// ([`PipelineBuilder::with_otlp`](crate::PipelineBuilder::with_otlp), [`PipelineBuilder::with_memory`](crate::PipelineBuilder::with_memory)) are
 /// counted: every span, log record and metric point they lose is in a
 /// failure's [`lost`](ExportFailure::lost), once, in the report of the
 /// first flush after the loss. Processors and exporters an embedder adds
