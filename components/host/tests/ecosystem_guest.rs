@@ -15,84 +15,22 @@
 //! eight spans in all, emits one log record in "request", and exports its
 //! cumulative metrics twice.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+#[path = "common/embedder.rs"]
+mod embedder;
 
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::process::Command;
+
+use embedder::root;
 use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use wasi_otel_host::otlp::{self, Export};
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-/// The guest component; a failure that says how to build it when missing.
-fn guest() -> PathBuf {
-    let path = root().join("target/otel-wasi-guest/otel-wasi-guest.wasm");
-    assert!(
-        path.is_file(),
-        "{} is missing: build it with `bash scripts/build-otel-wasi-guest.sh` \
-         (it needs the wasm toolchain: `bash scripts/install-wasm-toolchain.sh`)",
-        path.display()
-    );
-    path
-}
-
-/// The embedder's binary, built once per test process with the cargo that
-/// runs these tests.
-fn embedder() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let target = root().join("target");
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--manifest-path"])
-            .arg(root().join("components/embedder/Cargo.toml"))
-            .arg("--target-dir")
-            .arg(&target)
-            .status()
-            .expect("run cargo");
-        assert!(status.success(), "building components/embedder failed");
-        target.join("debug/wasi-otel-embedder")
-    })
-}
-
-/// What one run of the embedder exported, and what it said of the input.
-struct Run {
-    exports: Vec<Export>,
-    drops: String,
-}
-
-fn run(embedder_args: &[&str], guest_args: &[&str]) -> Run {
-    let file = std::env::temp_dir().join(format!(
-        "ecosystem-guest-{}-{:?}.jsonl",
-        std::process::id(),
-        std::thread::current().id()
-    ));
-    let output = Command::new(embedder())
-        .arg(guest())
-        .args(embedder_args)
-        .arg("--otlp")
-        .arg(&file)
-        .arg("--")
-        .args(guest_args)
-        .env_remove("OTEL_EXPORTER_OTLP_ENDPOINT")
-        .output()
-        .expect("run the embedder");
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert!(output.status.success(), "the embedder failed:\n{}", stderr);
-    let text = std::fs::read_to_string(&file).expect("the embedder wrote its OTLP file");
-    std::fs::remove_file(&file).ok();
-    let drops = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("drops: "))
-        .unwrap_or_else(|| panic!("no drops line in:\n{}", stderr))
-        .to_string();
-    Run {
-        exports: otlp::parse_lines(&text).expect("OTLP/JSON"),
-        drops,
-    }
+/// Runs the embedder (see `common/embedder.rs`), which must succeed.
+fn run(embedder_args: &[&str], guest_args: &[&str]) -> embedder::Run {
+    let run = embedder::run_embedder(embedder_args, guest_args);
+    assert!(run.success, "the embedder failed:\n{}", run.stderr);
+    run
 }
 
 fn hex(bytes: &[u8]) -> String {

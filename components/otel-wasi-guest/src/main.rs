@@ -15,7 +15,12 @@
 //!   until N are made (N=5: request, work-0, step-0, work-1, step-1);
 //! - `logs M` (default 1): M log records emitted inside "request" (outside
 //!   any span of ours when N is 0: then they carry the outer context's ids);
-//! - `exports K` (default 1): K calls of `metrics.export` after the spans.
+//! - `exports K` (default 1): K calls of `metrics.export` after the spans;
+//! - `attack KIND [N]` (for the host's tests; see `attacks`): before the
+//!   scenario, hostile input through the raw `wasi:otel` imports (`forge`,
+//!   `scopes N`, `points N`, `bad-metrics`, `big N`, `flood N`, `loop`,
+//!   `trap`); the scenario follows unless the attack never returns (`loop`,
+//!   `trap`).
 //!
 //! Per span it adds 1 to the u64 counter `guest.spans` and records its depth
 //! (0, 1, 2) in the u64 histogram `guest.span.depth`. Then it shuts the
@@ -23,6 +28,7 @@
 //! arguments or if a metrics export failed; through `wasi:cli/run` 0.2 a
 //! host sees only "failed" (`Exited with i32 exit status 1`).
 
+mod attacks;
 mod wasi;
 
 mod bindings {
@@ -42,6 +48,7 @@ use opentelemetry_sdk::metrics::SdkMeterProvider;
 use opentelemetry_sdk::trace::{SdkTracer, SdkTracerProvider};
 use opentelemetry_sdk::Resource;
 
+use attacks::Attack;
 use wasi::{extract_outer_context, WasiLogProcessor, WasiMetricExporter, WasiSpanProcessor};
 
 const NAME: &str = "otel-wasi-guest";
@@ -51,6 +58,7 @@ struct Plan {
     spans: u64,
     logs: u64,
     exports: u64,
+    attack: Option<Attack>,
 }
 
 fn parse(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
@@ -58,26 +66,36 @@ fn parse(args: impl IntoIterator<Item = String>) -> Result<Plan, String> {
         spans: 3,
         logs: 1,
         exports: 1,
+        attack: None,
     };
     let mut args = args.into_iter().peekable();
     if args
         .peek()
-        .is_some_and(|a| !matches!(a.as_str(), "spans" | "logs" | "exports"))
+        .is_some_and(|a| !matches!(a.as_str(), "spans" | "logs" | "exports" | "attack"))
     {
         args.next(); // argv[0]
     }
-    while let Some(key) = args.next() {
-        let value = args.next().ok_or(format!("`{key}` needs a number"))?;
-        let n: u64 = value
+    fn number(key: &str, value: Option<String>) -> Result<u64, String> {
+        let value = value.ok_or(format!("`{key}` needs a number"))?;
+        value
             .parse()
-            .map_err(|_| format!("`{key} {value}`: not a number"))?;
+            .map_err(|_| format!("`{key} {value}`: not a number"))
+    }
+    while let Some(key) = args.next() {
         match key.as_str() {
-            "spans" => plan.spans = n,
-            "logs" => plan.logs = n,
-            "exports" => plan.exports = n,
+            "spans" => plan.spans = number(&key, args.next())?,
+            "logs" => plan.logs = number(&key, args.next())?,
+            "exports" => plan.exports = number(&key, args.next())?,
+            "attack" => {
+                let kind = args
+                    .next()
+                    .ok_or(format!("`attack` needs a kind ({})", attacks::KINDS))?;
+                let attack = Attack::parse(&kind, || number(&kind, args.next()))?;
+                plan.attack = Some(attack);
+            }
             _ => {
                 return Err(format!(
-                    "unknown argument `{key}` (spans N, logs M, exports K)"
+                    "unknown argument `{key}` (spans N, logs M, exports K, attack KIND [N])"
                 ))
             }
         }
@@ -180,6 +198,9 @@ fn main() {
     {
         // Upstream: `TraceContextPropagator::new().extract(&Context::current()).attach()`.
         let _outer = extract_outer_context(&Context::current()).attach();
+        if let Some(attack) = plan.attack {
+            attack.run(&telemetry.tracer);
+        }
         run(&telemetry, &plan);
     }
 

@@ -38,7 +38,7 @@ use crate::bindings::wasi::clocks::wall_clock::Datetime;
 use crate::bindings::wasi::otel::types;
 
 /// `SystemTime` to `datetime` (seconds and nanoseconds since the Unix epoch).
-fn datetime(t: SystemTime) -> Datetime {
+pub(crate) fn datetime(t: SystemTime) -> Datetime {
     let since = t
         .duration_since(UNIX_EPOCH)
         .expect("SystemTime should be after UNIX EPOCH");
