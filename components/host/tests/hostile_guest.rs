@@ -35,15 +35,12 @@ use opentelemetry_proto::tonic::trace::v1::{span::SpanKind, status::StatusCode, 
 use prost::Message;
 use wasi_otel_host::convert::limits::{DEFAULT_ITEM_BYTES, DEFAULT_VALUE_LENGTH};
 use wasi_otel_host::otlp::{self, split::MAX_REQUEST_BYTES, Export};
-use wasi_otel_host::pipeline::{MAX_LOG_SCOPES, OVERFLOW_SCOPE};
 use wasi_otel_host::{Drops, HOST_SCOPE, UNENDED_SPAN_NAME};
 
 /// The guest's own scope (its tracer, logger and meter).
 const GUEST_SCOPE: &str = "otel-wasi-guest";
 /// The host's span around each run, as the embedder names it.
 const HOST_SPAN: &str = "run";
-/// The attribute that keeps a record's scope name under the overflow scope.
-const SCOPE_NAME_ATTRIBUTE: &str = "otel.scope.name";
 /// 1 GiB in KiB (as the embedder prints its peak): the bound on every
 /// test's peak but that of `big` with 10 MB values, whose guest holds 1 GB
 /// of its own.
@@ -258,22 +255,15 @@ fn assert_served(exports: &[Export]) -> &Span {
         assert_eq!(status(s).0, StatusCode::Unset as i32);
     }
 
-    // The log record: body, severity, attribute, inside request; under the
-    // guest's scope, or under the overflow scope with the guest's scope
-    // named (see the `scopes` attack).
+    // The log record: body, severity, attribute, inside request, under the
+    // guest's scope.
     let records: Vec<(&str, &LogRecord)> = logs(exports)
         .into_iter()
         .filter(|(_, r)| r.trace_id == request.trace_id)
         .collect();
     assert_eq!(records.len(), 1, "the served run's log record");
     let (scope, record) = records[0];
-    assert!(
-        scope == GUEST_SCOPE
-            || (scope == OVERFLOW_SCOPE
-                && text(&record.attributes, SCOPE_NAME_ATTRIBUTE) == Some(GUEST_SCOPE)),
-        "the log record came under {}",
-        scope
-    );
+    assert_eq!(scope, GUEST_SCOPE, "the log record's scope");
     let body = record.body.as_ref().and_then(|b| b.value.as_ref());
     assert_eq!(
         body,
@@ -406,48 +396,30 @@ fn forge_a_hosts_span() {
     assert!(run.peak_kib < GIB);
 }
 
-/// `scopes N`: N log records of N distinct scopes. The pipeline keeps a
-/// logger for the first `MAX_LOG_SCOPES`; the rest, and every later new
-/// scope (the scenario's own, here), go under the overflow scope with
-/// their scope's name as an attribute.
+/// `scopes N`: N log records of N distinct scopes. The pipeline keeps at
+/// most `MAX_LOG_SCOPES` loggers (the table starts over past that), so the
+/// host's memory stays bounded while every record keeps its own scope.
 #[test]
 fn scopes_distinct_per_record() {
     const N: u64 = 100_000;
     let run = attack("scopes", &format!("attack scopes {}", N), 1, 120_000);
     assert_served(&run.exports);
-    let mut expected = Drops::default();
-    // The scenario's scope is new after the attack's: over the bound too.
-    expected.scopes_over_limit = N - MAX_LOG_SCOPES as u64 + 1;
-    assert_drops(&run, expected);
+    assert_drops(&run, Drops::default());
     let records = logs(&run.exports);
     let attacks: Vec<&(&str, &LogRecord)> = records
         .iter()
         .filter(|(_, r)| r.trace_id.is_empty())
         .collect();
-    let lost = run.lost("log records");
-    assert_eq!(attacks.len() as u64 + lost, N, "{}", run.stderr);
-    assert_eq!(run.success, lost == 0, "{}", run.stderr);
-    assert!(run.failed.is_empty());
-    // The scopes the output holds: at most the bound, and the overflow.
-    let scopes: HashSet<&str> = records.iter().map(|(s, _)| *s).collect();
-    assert!(
-        scopes.len() <= MAX_LOG_SCOPES + 1,
-        "{} scopes",
-        scopes.len()
-    );
+    assert_eq!(attacks.len() as u64, N, "{}", run.stderr);
+    assert!(run.success && run.failed.is_empty(), "{}", run.stderr);
     for (scope, r) in attacks {
-        let name = if *scope == OVERFLOW_SCOPE {
-            text(&r.attributes, SCOPE_NAME_ATTRIBUTE).expect("the scope's name kept")
-        } else {
-            scope
-        };
         let Some(any_value::Value::StringValue(body)) =
             r.body.as_ref().and_then(|b| b.value.as_ref())
         else {
             panic!("no body")
         };
         assert_eq!(
-            name.strip_prefix("attack-scope-"),
+            scope.strip_prefix("attack-scope-"),
             body.strip_prefix("scope "),
             "a record under another's scope"
         );

@@ -12,8 +12,14 @@ use crate::sink::TelemetrySink;
 use crate::{tracing, Datetime};
 
 /// How many started, not yet ended spans a store remembers (past that, a
-/// span's start is not remembered, and a trap cannot end it).
+/// span's start is not remembered, and a trap cannot end it). Each takes
+/// about a kilobyte at most (ids, flags, a tracestate of at most 512
+/// characters, the host's span then), so a store holds at most about
+/// 100 MiB of them.
 pub const MAX_OPEN_SPANS: usize = 65_536;
+
+/// The longest tracestate (in characters) a store keeps for an open span.
+const MAX_TRACE_STATE: usize = 512;
 
 /// How many of the host's span contexts a store remembers having handed
 /// its guest, to refuse a guest's `on-start` or `on-end` of one of them.
@@ -163,8 +169,19 @@ impl WasiOtelCtx {
             return;
         };
         if self.open.len() < MAX_OPEN_SPANS {
+            let mut context = context.clone();
+            // Kept only as W3C asks vendors to keep it (512 characters), so
+            // that what a store remembers per open span stays small.
+            let state: usize = context
+                .trace_state
+                .iter()
+                .map(|(k, v)| k.len() + v.len() + 2)
+                .sum();
+            if state > MAX_TRACE_STATE {
+                context.trace_state.clear();
+            }
             let open = Open {
-                context: context.clone(),
+                context,
                 start: crate::now(),
                 outer: self.outer.clone(),
             };

@@ -40,15 +40,14 @@ pub const MAX_PENDING_METRICS: usize = 64;
 /// whatever the guests send.
 pub const MAX_PENDING_POINTS: usize = 65_536;
 
-/// Distinct log scopes a pipeline keeps a logger for. Past that, a record
-/// of a new scope goes out under [`OVERFLOW_SCOPE`], its own scope's name
-/// kept as the attribute `otel.scope.name`, and is counted
-/// (`scopes_over_limit`): a guest cannot grow the host by inventing scopes.
+/// Distinct log scopes a pipeline keeps a logger for. A record of a new
+/// scope when that many are kept starts the table over (the loggers are
+/// made again as records need them): a guest cannot grow the host by
+/// inventing scopes, and every record keeps its own scope.
 pub const MAX_LOG_SCOPES: usize = 1024;
 
-/// The scope of log records whose own scope was over [`MAX_LOG_SCOPES`]
-/// (and of records that name none).
-pub const OVERFLOW_SCOPE: &str = "wasi:otel";
+/// The scope of log records that name none.
+pub const DEFAULT_LOG_SCOPE: &str = "wasi:otel";
 
 /// The host's resource: the SDK's `telemetry.sdk.*` attributes,
 /// `OTEL_RESOURCE_ATTRIBUTES`, and `service.name` from `OTEL_SERVICE_NAME`
@@ -83,10 +82,6 @@ pub fn resource(config: &OtlpConfig, default_service: &str) -> Resource {
         )
         .with_service_name(service)
         .build()
-}
-
-fn overflow_scope() -> InstrumentationScope {
-    InstrumentationScope::builder(OVERFLOW_SCOPE).build()
 }
 
 /// Where each signal goes, for messages (e.g. `http/protobuf to http://…`).
@@ -215,7 +210,6 @@ impl PipelineBuilder {
         };
         let logs = self.logs.with_resource(self.resource.clone()).build();
         Pipeline(Arc::new(Mutex::new(Inner {
-            overflow: logs.logger_with_scope(overflow_scope()),
             logs,
             proto_resource,
             spans: self.spans,
@@ -242,8 +236,6 @@ struct Inner {
     spans: Vec<Box<dyn SpanProcessor>>,
     logs: SdkLoggerProvider,
     loggers: HashMap<InstrumentationScope, SdkLogger>,
-    /// The logger of [`OVERFLOW_SCOPE`], for scopes past the bound.
-    overflow: SdkLogger,
     metrics: Vec<Box<dyn MetricsExporter>>,
     pending: Vec<ExportMetricsServiceRequest>,
     /// Data points in `pending`.
@@ -395,18 +387,16 @@ impl Inner {
         first_error.map_or(Ok(()), Err)
     }
 
-    /// The logger of `scope`; `None` when a new scope is over
-    /// [`MAX_LOG_SCOPES`].
-    fn logger(&mut self, scope: InstrumentationScope) -> Option<&SdkLogger> {
-        if !self.loggers.contains_key(&scope) && self.loggers.len() >= MAX_LOG_SCOPES {
-            return None;
+    /// The logger of `scope`, made when needed; the table starts over
+    /// rather than grow past [`MAX_LOG_SCOPES`].
+    fn logger(&mut self, scope: InstrumentationScope) -> &SdkLogger {
+        if self.loggers.len() >= MAX_LOG_SCOPES && !self.loggers.contains_key(&scope) {
+            self.loggers.clear();
         }
         let provider = &self.logs;
-        Some(
-            self.loggers
-                .entry(scope.clone())
-                .or_insert_with(|| provider.logger_with_scope(scope)),
-        )
+        self.loggers
+            .entry(scope.clone())
+            .or_insert_with(|| provider.logger_with_scope(scope))
     }
 }
 
@@ -436,17 +426,10 @@ impl TelemetrySink for Pipeline {
                 let length = inner.limits.log_attribute_value_length;
                 convert::spans::scope(s, &inner.limits, length, &mut inner.drops)
             }
-            None => overflow_scope(),
+            None => InstrumentationScope::builder(DEFAULT_LOG_SCOPE).build(),
         };
         let (mut drops, limits) = (inner.drops, inner.limits);
-        let name = scope.name().to_string();
-        match inner.logger(scope) {
-            Some(logger) => convert::logs::emit(logger, record, &limits, None, &mut drops),
-            None => {
-                drops.scopes_over_limit += 1;
-                convert::logs::emit(&inner.overflow, record, &limits, Some(name), &mut drops);
-            }
-        }
+        convert::logs::emit(inner.logger(scope), record, &limits, &mut drops);
         inner.drops = drops;
     }
 
@@ -469,6 +452,38 @@ impl TelemetrySink for Pipeline {
     fn refused(&mut self, refusal: Refusal) {
         match refusal {
             Refusal::HostSpan => self.lock().drops.host_spans_refused += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_log_scopes_never_grow_the_loggers_past_the_bound() {
+        let mut pipeline = Pipeline::builder(Resource::builder_empty().build()).build();
+        for i in 0..3 * MAX_LOG_SCOPES {
+            pipeline.log_emitted(logs::LogRecord {
+                timestamp: None,
+                observed_timestamp: None,
+                severity_text: None,
+                severity_number: None,
+                body: None,
+                attributes: None,
+                event_name: None,
+                resource: None,
+                instrumentation_scope: Some(crate::types::InstrumentationScope {
+                    name: format!("scope-{}", i),
+                    version: None,
+                    schema_url: None,
+                    attributes: Vec::new(),
+                }),
+                trace_id: None,
+                span_id: None,
+                trace_flags: None,
+            });
+            assert!(pipeline.lock().loggers.len() <= MAX_LOG_SCOPES);
         }
     }
 }

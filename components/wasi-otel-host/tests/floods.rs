@@ -6,7 +6,7 @@ use wasi_otel_host::otlp::config::OtlpConfig;
 use wasi_otel_host::otlp::memory::MemoryExporter;
 use wasi_otel_host::otlp::split::MAX_REQUEST_BYTES;
 use wasi_otel_host::otlp::{self, Export};
-use wasi_otel_host::pipeline::{MAX_LOG_SCOPES, MAX_PENDING_POINTS, OVERFLOW_SCOPE};
+use wasi_otel_host::pipeline::{MAX_LOG_SCOPES, MAX_PENDING_POINTS};
 use wasi_otel_host::types::KeyValue;
 use wasi_otel_host::{resource, Pipeline, TelemetrySink};
 
@@ -32,45 +32,47 @@ fn metric_requests(exports: &[Export]) -> Vec<&wasi_otel_host::opentelemetry_pro
 }
 
 #[test]
-fn log_scopes_past_the_bound_share_one_logger_and_keep_their_name() -> R {
+fn every_record_keeps_its_scope_however_many_scopes_there_are() -> R {
     let (mut pipeline, memory) = memory_pipeline("floods")?;
     let scopes = MAX_LOG_SCOPES + 500;
     let mut exports = Vec::new();
     for i in 0..scopes {
-        pipeline.log_emitted(log(&format!("scope-{}", i), "hello"));
+        pipeline.log_emitted(log(&format!("scope-{}", i), &i.to_string()));
         // Flushed as it goes: the batch queue (2,048) is not what is tested.
         if i % 1000 == 999 {
             pipeline.force_flush().into_result()?;
             exports.extend(memory.take());
         }
     }
-    pipeline.log_emitted(log("scope-0", "hello"));
+    pipeline.log_emitted(log("scope-0", "again"));
     pipeline.force_flush().into_result()?;
     exports.extend(memory.take());
-    let records = otlp::log_records(&exports);
-    assert_eq!(records.len(), scopes + 1, "every record arrived");
-    let over = exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Logs(l) => Some(l),
-            _ => None,
-        })
-        .flat_map(|l| &l.resource_logs)
-        .flat_map(|r| &r.scope_logs)
-        .filter(|s| s.scope.as_ref().is_some_and(|s| s.name == OVERFLOW_SCOPE))
-        .flat_map(|s| &s.log_records)
-        .collect::<Vec<_>>();
-    assert_eq!(over.len(), 500);
-    let name = over[0]
-        .attributes
-        .iter()
-        .find(|kv| kv.key == "otel.scope.name")
-        .and_then(|kv| kv.value.as_ref()?.value.clone());
-    assert_eq!(
-        name,
-        Some(V::StringValue(format!("scope-{}", MAX_LOG_SCOPES)))
-    );
-    assert_eq!(pipeline.drops().scopes_over_limit, 500);
+    let mut arrived = 0;
+    for e in &exports {
+        let Export::Logs(l) = e else { continue };
+        for s in l.resource_logs.iter().flat_map(|r| &r.scope_logs) {
+            let scope = s
+                .scope
+                .as_ref()
+                .map(|s| s.name.as_str())
+                .unwrap_or_default();
+            for r in &s.log_records {
+                let body = match r.body.as_ref().and_then(|b| b.value.as_ref()) {
+                    Some(V::StringValue(b)) => b.clone(),
+                    other => panic!("{:?}", other),
+                };
+                let expected = if body == "again" {
+                    "scope-0".to_string()
+                } else {
+                    format!("scope-{}", body)
+                };
+                assert_eq!(scope, expected);
+                arrived += 1;
+            }
+        }
+    }
+    assert_eq!(arrived, scopes + 1, "every record arrived");
+    assert!(pipeline.drops().is_empty(), "{}", pipeline.drops());
     Ok(())
 }
 

@@ -87,25 +87,11 @@ fn value(json: &str, drops: &mut Drops) -> AnyValue {
     }
 }
 
-/// The attribute that keeps the name of a record's scope when the record
-/// goes out under another (see [`MAX_LOG_SCOPES`](crate::pipeline::MAX_LOG_SCOPES)).
-pub const SCOPE_NAME_ATTRIBUTE: &str = "otel.scope.name";
-
-/// Emits `r` through `logger` (the logger of the record's scope, or the
-/// overflow logger with the scope's `name`).
-pub(crate) fn emit(
-    logger: &SdkLogger,
-    r: wasi::LogRecord,
-    limits: &Limits,
-    scope: Option<String>,
-    drops: &mut Drops,
-) {
+/// Emits `r` through `logger` (the logger of the record's scope).
+pub(crate) fn emit(logger: &SdkLogger, r: wasi::LogRecord, limits: &Limits, drops: &mut Drops) {
     let length = limits.log_attribute_value_length;
     let mut budget = Budget::new(limits);
     let mut record = logger.create_log_record();
-    if let Some(name) = scope {
-        record.add_attribute(SCOPE_NAME_ATTRIBUTE, name);
-    }
     if let Some(t) = r.timestamp {
         record.set_timestamp(system_time(t));
     }

@@ -18,7 +18,6 @@
 //! | attribute text that is not rc.2's JSON (`NaN`, bare words, maps on spans) | kept as a string of the text (`not_json`) |
 //! | invalid tracestate | span kept without it (`bad_trace_states`) |
 //! | log severity number outside 1..=24 | left unset (`bad_severities`) |
-//! | a log scope past the pipeline's [`MAX_LOG_SCOPES`](crate::pipeline::MAX_LOG_SCOPES) distinct ones | record sent under the overflow scope, its scope name as `otel.scope.name` (`scopes_over_limit`) |
 //! | non-finite double in a metric point | point dropped (`non_finite_points`) |
 //! | histogram point whose bucket counts do not match its bounds (one more count than bounds), whose bounds do not strictly increase, or whose bucket counts do not add up to its count | point dropped (`invalid_histograms`) |
 //! | unsigned metric value above the signed 64-bit maximum | sent as a double (`large_unsigned`) |
@@ -82,9 +81,6 @@ pub struct Drops {
     pub bad_trace_states: u64,
     /// Log severity numbers outside 1..=24.
     pub bad_severities: u64,
-    /// Log records of a scope past the pipeline's bound on scopes, sent
-    /// under the overflow scope with their scope's name as an attribute.
-    pub scopes_over_limit: u64,
     /// Metric points with a NaN or infinite value, dropped.
     pub non_finite_points: u64,
     /// Histogram points that contradict themselves (bucket counts that do
@@ -128,10 +124,6 @@ impl std::fmt::Display for Drops {
             ("values that were not JSON kept as text", self.not_json),
             ("invalid tracestates dropped", self.bad_trace_states),
             ("invalid severities dropped", self.bad_severities),
-            (
-                "log records over the scope limit sent under the overflow scope",
-                self.scopes_over_limit,
-            ),
             ("non-finite metric points dropped", self.non_finite_points),
             (
                 "self-contradicting histogram points dropped",

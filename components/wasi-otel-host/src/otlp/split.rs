@@ -9,7 +9,7 @@
 
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::metrics::v1::{
-    metric::Data, Metric, ResourceMetrics, ScopeMetrics,
+    metric::Data, ExponentialHistogram, Gauge, Histogram, Metric, ResourceMetrics, Sum, Summary,
 };
 use prost::Message;
 
@@ -55,22 +55,18 @@ pub(crate) fn split(
     }
     let budget = max.saturating_sub(4 * PREFIX);
     let mut out = Vec::new();
-    for resource in request.resource_metrics {
-        let empty_resource = ResourceMetrics {
-            scope_metrics: Vec::new(),
-            ..resource.clone()
-        };
+    for mut resource in request.resource_metrics {
+        let scopes = std::mem::take(&mut resource.scope_metrics);
+        let empty_resource = resource;
         let base = empty_resource.encoded_len();
         let (mut current, mut len) = (empty_resource.clone(), base);
-        for scope in resource.scope_metrics {
-            let empty_scope = ScopeMetrics {
-                metrics: Vec::new(),
-                ..scope.clone()
-            };
+        for mut scope in scopes {
+            let metrics = std::mem::take(&mut scope.metrics);
+            let empty_scope = scope;
             let scope_len = empty_scope.encoded_len() + PREFIX;
             let mut open = false;
             let room = budget.saturating_sub(base + scope_len);
-            for part in scope.metrics.into_iter().flat_map(|m| halves(m, room)) {
+            for part in metrics.into_iter().flat_map(|m| halves(m, room)) {
                 let part_len = part.encoded_len() + PREFIX;
                 let needed = part_len + if open { 0 } else { scope_len };
                 if !current.scope_metrics.is_empty() && len + needed > budget {
@@ -104,46 +100,60 @@ fn request_of(resource: ResourceMetrics) -> ExportMetricsServiceRequest {
 }
 
 /// `m`, as metrics of at most `max` bytes each, its points halved until
-/// they fit (a single point stays whole).
-fn halves(m: Metric, max: usize) -> Vec<Metric> {
-    if m.encoded_len() <= max || point_count(&m) <= 1 {
+/// they fit (a single point stays whole). Points are moved, never copied,
+/// and each half gives back the room of the other: a large export costs
+/// its own size once, not once per halving.
+fn halves(mut m: Metric, max: usize) -> Vec<Metric> {
+    let count = point_count(&m);
+    if count <= 1 || m.encoded_len() <= max {
         return vec![m];
     }
-    let (mut first, mut second) = (m.clone(), m);
-    let half = point_count(&first) / 2;
-    match (&mut first.data, &mut second.data) {
-        (Some(Data::Gauge(a)), Some(Data::Gauge(b))) => {
-            cut(&mut a.data_points, &mut b.data_points, half)
-        }
-        (Some(Data::Sum(a)), Some(Data::Sum(b))) => {
-            cut(&mut a.data_points, &mut b.data_points, half)
-        }
-        (Some(Data::Histogram(a)), Some(Data::Histogram(b))) => {
-            cut(&mut a.data_points, &mut b.data_points, half)
-        }
-        (Some(Data::ExponentialHistogram(a)), Some(Data::ExponentialHistogram(b))) => {
-            cut(&mut a.data_points, &mut b.data_points, half)
-        }
-        (Some(Data::Summary(a)), Some(Data::Summary(b))) => {
-            cut(&mut a.data_points, &mut b.data_points, half)
-        }
-        _ => return vec![first],
-    }
-    let mut out = halves(first, max);
+    let half = count / 2;
+    let data = match &mut m.data {
+        Some(Data::Gauge(a)) => Data::Gauge(Gauge {
+            data_points: rest(&mut a.data_points, half),
+        }),
+        Some(Data::Sum(a)) => Data::Sum(Sum {
+            data_points: rest(&mut a.data_points, half),
+            ..*a
+        }),
+        Some(Data::Histogram(a)) => Data::Histogram(Histogram {
+            data_points: rest(&mut a.data_points, half),
+            ..*a
+        }),
+        Some(Data::ExponentialHistogram(a)) => Data::ExponentialHistogram(ExponentialHistogram {
+            data_points: rest(&mut a.data_points, half),
+            ..*a
+        }),
+        Some(Data::Summary(a)) => Data::Summary(Summary {
+            data_points: rest(&mut a.data_points, half),
+        }),
+        None => return vec![m],
+    };
+    let second = Metric {
+        name: m.name.clone(),
+        description: m.description.clone(),
+        unit: m.unit.clone(),
+        metadata: m.metadata.clone(),
+        data: Some(data),
+    };
+    let mut out = halves(m, max);
     out.extend(halves(second, max));
     out
 }
 
-/// Keeps the first `half` points in `first` and the rest in `second`.
-fn cut<P>(first: &mut Vec<P>, second: &mut Vec<P>, half: usize) {
-    first.truncate(half);
-    second.drain(..half);
+/// The points from `half` on, moved out of `points`, which keeps the first
+/// `half` and gives back the room of the rest.
+fn rest<P>(points: &mut Vec<P>, half: usize) -> Vec<P> {
+    let rest = points.split_off(half);
+    points.shrink_to_fit();
+    rest
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use opentelemetry_proto::tonic::metrics::v1::{Gauge, NumberDataPoint};
+    use opentelemetry_proto::tonic::metrics::v1::{NumberDataPoint, ScopeMetrics};
 
     fn gauge(name: &str, points: usize) -> Metric {
         Metric {
