@@ -130,10 +130,13 @@ fn span(
 
 #[test]
 fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
+    // Enough values that, cut to their length, they overflow the item's
+    // byte bound (20 × 16,384 > 256 KiB).
+    const ATTRIBUTES: usize = 20;
     let (mut pipeline, memory) = memory_pipeline("floods")?;
     let huge = "x".repeat(10_000_000);
     let json = |s: &str| serde_json::Value::from(s).to_string();
-    let attributes = (0..100)
+    let attributes = (0..ATTRIBUTES)
         .map(|i| KeyValue {
             key: format!("k{}", i),
             value: json(&huge),
@@ -160,8 +163,8 @@ fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
     assert_eq!(big.status.as_ref().map(|s| s.message.len()), Some(length));
     // The item's byte bound keeps what fits of the 100 cut values.
     let kept = big.attributes.len();
-    assert!(kept > 0 && kept < 100, "{} attributes kept", kept);
-    assert_eq!(big.dropped_attributes_count as usize, 100 - kept);
+    assert!(kept > 0 && kept < ATTRIBUTES, "{} attributes kept", kept);
+    assert_eq!(big.dropped_attributes_count as usize, ATTRIBUTES - kept);
     let body = &otlp::log_records(&exports)[0].body;
     let body_len = match body.as_ref().and_then(|b| b.value.as_ref()) {
         Some(V::StringValue(s)) => s.len(),
@@ -171,7 +174,7 @@ fn ten_megabyte_texts_are_cut_to_the_limits_and_counted() -> R {
     let drops = pipeline.drops();
     // Name, status, the kept values, the body.
     assert_eq!(drops.truncated, 2 + kept as u64 + 1);
-    assert_eq!(drops.over_limits, (100 - kept) as u64);
+    assert_eq!(drops.over_limits, (ATTRIBUTES - kept) as u64);
     for e in &exports {
         let bytes = match e {
             Export::Traces(t) => t.encoded_len(),
