@@ -42,7 +42,7 @@ impl BenchGuest {
     fn in_engine(engine: &Engine) -> wasmtime::Result<Self> {
         let module = Module::new(engine, MODULE)?;
         let mut store = Store::new(engine, ());
-        crate::demo::fill_fuel(&mut store)?;
+        crate::demo::ready(&mut store)?;
         let instance: Instance = Linker::new(engine).instantiate(&mut store, &module)?;
         Ok(BenchGuest {
             prepare: instance.get_typed_func(&mut store, "prepare")?,

@@ -9,5 +9,5 @@ mod state;
 
 pub use apps::{App, Prepared};
 pub use session::{Build, SdkSession, Service, REQUEST_TIME_LIMIT};
-pub(crate) use state::fill_fuel;
+pub(crate) use state::ready;
 pub use state::{counting_engine, deadlines, engine, HostState, Store};

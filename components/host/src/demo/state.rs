@@ -122,14 +122,16 @@ fn is_counting(engine: &Engine) -> bool {
     Engine::same(engine, counting_engine())
 }
 
-/// Gives a new store all the fuel there is if its engine is the [counting
+/// Readies a new store of either engine before anything is instantiated
+/// (an instance's start runs too): all the fuel there is for the [counting
 /// one](counting_engine), so that the fuel used is `u64::MAX` less what is
-/// left; before anything is instantiated, since an instance's start runs on
-/// fuel too.
-pub(crate) fn fill_fuel<D>(store: &mut wasmtime::Store<D>) -> wasmtime::Result<()> {
+/// left; no deadline for the process's, until a request arms one
+/// ([`deadlines`]).
+pub(crate) fn ready<D>(store: &mut wasmtime::Store<D>) -> wasmtime::Result<()> {
     if is_counting(store.engine()) {
         store.set_fuel(u64::MAX)?;
     }
+    Deadlines::unbounded(store);
     Ok(())
 }
 
@@ -156,8 +158,6 @@ pub(crate) fn linker(engine: &'static Engine) -> wasmtime::Result<&'static Linke
 pub(crate) fn store(engine: &Engine, sink: impl TelemetrySink) -> wasmtime::Result<Store> {
     let mut store = Store::new(engine, HostState::new(sink));
     store.limiter(|state| state as &mut dyn ResourceLimiter);
-    fill_fuel(&mut store)?;
-    // Unbounded until a request arms it (instantiation, the SDK's tests).
-    Deadlines::unbounded(&mut store);
+    ready(&mut store)?;
     Ok(store)
 }
