@@ -26,7 +26,7 @@ mod embedder;
 
 use std::collections::HashSet;
 
-use embedder::{run_embedder, Run};
+use embedder::{assert_no_orphan, run_embedder, Run};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
@@ -69,10 +69,6 @@ fn attack(name: &str, attack: &str, instances: usize, time_limit_ms: u64) -> Run
     run
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{:02x}", b)).collect()
-}
-
 fn attr<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a any_value::Value> {
     attributes
         .iter()
@@ -102,36 +98,12 @@ fn status(span: &Span) -> (i32, &str) {
 
 /// Every span, with its scope's name.
 fn spans(exports: &[Export]) -> Vec<(&str, &Span)> {
-    exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Traces(t) => Some(t),
-            _ => None,
-        })
-        .flat_map(|t| &t.resource_spans)
-        .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| {
-            let scope = s.scope.as_ref().map_or("", |s| s.name.as_str());
-            s.spans.iter().map(move |span| (scope, span))
-        })
-        .collect()
+    otlp::scoped_spans(exports)
 }
 
 /// Every log record, with its scope's name.
 fn logs(exports: &[Export]) -> Vec<(&str, &LogRecord)> {
-    exports
-        .iter()
-        .filter_map(|e| match e {
-            Export::Logs(l) => Some(l),
-            _ => None,
-        })
-        .flat_map(|l| &l.resource_logs)
-        .flat_map(|r| &r.scope_logs)
-        .flat_map(|s| {
-            let scope = s.scope.as_ref().map_or("", |s| s.name.as_str());
-            s.log_records.iter().map(move |r| (scope, r))
-        })
-        .collect()
+    otlp::scoped_log_records(exports)
 }
 
 /// Every metric called `name`.
@@ -177,27 +149,6 @@ fn padded(exports: &[Export]) -> u64 {
 fn assert_drops(run: &Run, mut expected: Drops) {
     expected.padded_ids = padded(&run.exports);
     assert_eq!(run.drops, expected.to_string(), "{}", run.stderr);
-}
-
-/// No span names a parent that is not in the output, in its trace; no span
-/// arrived twice.
-fn assert_no_orphan(exports: &[Export]) {
-    let spans = spans(exports);
-    let ids: HashSet<(&[u8], &[u8])> = spans
-        .iter()
-        .map(|(_, s)| (s.trace_id.as_slice(), s.span_id.as_slice()))
-        .collect();
-    assert_eq!(ids.len(), spans.len(), "a span arrived twice");
-    for (_, s) in &spans {
-        if !s.parent_span_id.is_empty() {
-            assert!(
-                ids.contains(&(s.trace_id.as_slice(), s.parent_span_id.as_slice())),
-                "{} ({}) is an orphan",
-                s.name,
-                hex(&s.span_id)
-            );
-        }
-    }
 }
 
 /// The host's spans, one per run.

@@ -147,3 +147,29 @@ pub fn run_embedder(embedder_args: &[&str], guest_args: &[&str]) -> Run {
         stderr,
     }
 }
+
+/// Hex text of an id.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{:02x}", b)).collect()
+}
+
+/// Every span of `exports` arrived once, and every parent id names a span
+/// of the output, in its trace.
+pub fn assert_no_orphan(exports: &[Export]) {
+    let spans = otlp::spans(exports);
+    let ids: std::collections::HashSet<(&[u8], &[u8])> = spans
+        .iter()
+        .map(|s| (s.trace_id.as_slice(), s.span_id.as_slice()))
+        .collect();
+    assert_eq!(ids.len(), spans.len(), "a span arrived twice");
+    for s in &spans {
+        if !s.parent_span_id.is_empty() {
+            assert!(
+                ids.contains(&(s.trace_id.as_slice(), s.parent_span_id.as_slice())),
+                "{} ({}) is an orphan",
+                s.name,
+                hex(&s.span_id)
+            );
+        }
+    }
+}

@@ -8,6 +8,7 @@ use std::io::Write;
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::tonic::common::v1::InstrumentationScope;
 use opentelemetry_proto::tonic::logs::v1::LogRecord;
 use opentelemetry_proto::tonic::metrics::v1::Metric;
 use opentelemetry_proto::tonic::trace::v1::Span;
@@ -50,6 +51,12 @@ pub fn write_lines(out: &mut impl Write, requests: &[Export]) -> std::io::Result
 
 /// Every span of every traces request in `exports`.
 pub fn spans(exports: &[Export]) -> Vec<&Span> {
+    scoped_spans(exports).into_iter().map(|(_, s)| s).collect()
+}
+
+/// Every span of every traces request in `exports`, with the name of its
+/// instrumentation scope.
+pub fn scoped_spans(exports: &[Export]) -> Vec<(&str, &Span)> {
     exports
         .iter()
         .filter_map(|e| match e {
@@ -58,12 +65,21 @@ pub fn spans(exports: &[Export]) -> Vec<&Span> {
         })
         .flat_map(|t| &t.resource_spans)
         .flat_map(|r| &r.scope_spans)
-        .flat_map(|s| &s.spans)
+        .flat_map(|s| s.spans.iter().map(move |span| (scope_name(&s.scope), span)))
         .collect()
 }
 
 /// Every log record of every logs request in `exports`.
 pub fn log_records(exports: &[Export]) -> Vec<&LogRecord> {
+    scoped_log_records(exports)
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect()
+}
+
+/// Every log record of every logs request in `exports`, with the name of
+/// its instrumentation scope.
+pub fn scoped_log_records(exports: &[Export]) -> Vec<(&str, &LogRecord)> {
     exports
         .iter()
         .filter_map(|e| match e {
@@ -72,8 +88,12 @@ pub fn log_records(exports: &[Export]) -> Vec<&LogRecord> {
         })
         .flat_map(|l| &l.resource_logs)
         .flat_map(|r| &r.scope_logs)
-        .flat_map(|s| &s.log_records)
+        .flat_map(|s| s.log_records.iter().map(move |r| (scope_name(&s.scope), r)))
         .collect()
+}
+
+fn scope_name(scope: &Option<InstrumentationScope>) -> &str {
+    scope.as_ref().map_or("", |s| s.name.as_str())
 }
 
 /// Every metric of every metrics request in `exports`.
