@@ -19,7 +19,7 @@ echo "== components: the OpenTelemetry SDK component (alone and composed with th
 # The host's build script copies the WIT the other languages' builds need.
 cargo build -p telemetry-host
 bash scripts/build-lang-apps.sh all
-# A guest on the ecosystem's OpenTelemetry crates (tests/ecosystem_guest.rs).
+# A guest on the ecosystem's OpenTelemetry crates (tests/strangers).
 bash scripts/build-otel-wasi-guest.sh
 # The host library (wasi-otel-host) and the demo on it, in one build.
 cargo test -p wasi-otel-host -p telemetry-host

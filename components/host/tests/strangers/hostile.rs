@@ -18,15 +18,12 @@
 //!
 //! Each test prints its peak memory and wall time (`--nocapture`); the
 //! figures in `components/README.md` ("A guest cannot hurt its host") come
-//! from `cargo test -p telemetry-host --test hostile_guest -- --nocapture
+//! from `cargo test -p telemetry-host --test strangers hostile -- --nocapture
 //! --test-threads 1`. No time is asserted; memory bounds are, generously.
-
-#[path = "common/embedder.rs"]
-mod embedder;
 
 use std::collections::HashSet;
 
-use embedder::{assert_no_orphan, run_embedder, Run};
+use crate::embedder::{assert_no_orphan, run_embedder, Run};
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
 use opentelemetry_proto::tonic::logs::v1::LogRecord;

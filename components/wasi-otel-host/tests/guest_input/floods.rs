@@ -13,9 +13,7 @@ use wasi_otel_host::{resource, Pipeline, TelemetrySink};
 use prost::Message;
 use wasi_otel_host::opentelemetry_proto::tonic::common::v1::any_value::Value as V;
 
-mod common;
-
-use common::{gauge, log, memory_pipeline, R};
+use crate::common::{gauge, log, memory_pipeline, R};
 
 
 

@@ -15,20 +15,17 @@
 //! eight spans in all, emits one log record in "request", and exports its
 //! cumulative metrics twice.
 
-#[path = "common/embedder.rs"]
-mod embedder;
-
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::process::Command;
 
-use embedder::{assert_no_orphan, root};
+use crate::embedder::{assert_no_orphan, root};
 use opentelemetry_proto::tonic::common::v1::{any_value, KeyValue};
 use opentelemetry_proto::tonic::metrics::v1::{metric, number_data_point};
 use wasi_otel_host::otlp::{self, Export};
 
-/// Runs the embedder (see `common/embedder.rs`), which must succeed.
-fn run(embedder_args: &[&str], guest_args: &[&str]) -> embedder::Run {
-    let run = embedder::run_embedder(embedder_args, guest_args);
+/// Runs the embedder (see `embedder.rs`), which must succeed.
+fn run(embedder_args: &[&str], guest_args: &[&str]) -> crate::embedder::Run {
+    let run = crate::embedder::run_embedder(embedder_args, guest_args);
     assert!(run.success, "the embedder failed:\n{}", run.stderr);
     run
 }

@@ -11,9 +11,7 @@ use wasi_otel_host::tracing::SpanData;
 use wasi_otel_host::types::KeyValue;
 use wasi_otel_host::{resource, HostSpan, Pipeline, TelemetrySink};
 
-mod common;
-
-use common::{gauge, log, memory_pipeline, R};
+use crate::common::{gauge, log, memory_pipeline, R};
 
 /// A span with its own ids and `attributes` attributes of `text` bytes.
 fn span(attributes: usize, text: usize) -> SpanData {

@@ -1,10 +1,7 @@
 //! Building and running `components/embedder` (the stranger's embedder, on
 //! `wasi-otel-host`'s public API alone) against `components/otel-wasi-guest`,
-//! for the tests that run that guest (`ecosystem_guest.rs`,
-//! `hostile_guest.rs`). Included with `#[path]`, apart from `mod.rs`, which
-//! the demo's tests share.
-
-#![allow(dead_code)] // each test file uses its own part
+//! for the tests that run that guest ([`ecosystem`](crate::ecosystem),
+//! [`hostile`](crate::hostile)).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
