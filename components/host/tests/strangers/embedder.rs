@@ -104,7 +104,7 @@ pub fn run_embedder(embedder_args: &[&str], guest_args: &[&str]) -> Run {
         // SDK allocates them whole, so not much larger): these
         // tests are about what the host does with a guest's input; what a
         // full queue loses is counted, and tested, in the library's
-        // tests/losses.rs.
+        // tests/guest_input/losses.rs.
         .env("OTEL_BSP_MAX_QUEUE_SIZE", "32768")
         .env("OTEL_BLRP_MAX_QUEUE_SIZE", "32768")
         .output()
