@@ -12,8 +12,6 @@ bash scripts/install-lang-toolchains.sh
 echo "== crate: unit, integration and doc tests"
 cargo test --all-targets
 cargo test --doc
-echo "== crate: the same tests in the single-shard layout wasm32 runs (natively, threads and all)"
-cargo test --features one-shard --tests
 
 echo "== components: the OpenTelemetry SDK component (alone and composed with the app in Rust, Python and JavaScript) under wasmtime"
 # The host's build script copies the WIT the other languages' builds need.

@@ -14,11 +14,11 @@
 //! lock.
 
 use crate::error::{Error, Rejected};
-use crate::home::home_group;
-use crate::key::{decode_wide, AsKey, Id, Key};
-use crate::registration::Place;
-use crate::registration::Registration;
-use crate::registry::{ResourceRegistry, Value};
+use crate::home::home;
+use crate::key::{AsKey, Key};
+use crate::registration::{Place, Registration};
+use crate::registry::{route, ResourceRegistry, Value};
+use crate::table::Id;
 use crate::taken::Taken;
 
 /// What `take_tree` hands back: each entry of the subtree with its value.
@@ -42,8 +42,8 @@ impl<T> ResourceRegistry<T> {
         parent: K,
         value: Value<T>,
     ) -> Result<Key<T>, Rejected<Value<T>>> {
-        self.register_child_place(decode_wide(parent.raw_id()), value)
-            .map(Place::key)
+        self.register_child_place(parent, value)
+            .map(|place| Key::from_raw(place.key))
     }
 
     /// Like [`try_register_child`](Self::try_register_child), returning a
@@ -64,35 +64,19 @@ impl<T> ResourceRegistry<T> {
         parent: K,
         value: Value<T>,
     ) -> Result<Registration<'_, T>, Rejected<Value<T>>> {
-        self.register_child_place(decode_wide(parent.raw_id()), value)
+        self.register_child_place(parent, value)
             .map(|place| Registration::new(self, place))
     }
 
-    fn register_child_place(
+    fn register_child_place<K: AsKey<T>>(
         &self,
-        parent: Id,
+        parent: K,
         value: Value<T>,
     ) -> Result<Place, Rejected<Value<T>>> {
-        let shard_index = parent.shard();
-        let mut shard = self.lock_shard(parent);
-        let parent = match shard.lookup(parent) {
-            Some(loc) => loc,
-            None => return Err(Rejected::new(Error::NotFound, value)),
-        };
-        match shard.claim() {
-            Some(slot) => self.admit(
-                shard_index,
-                home_group(),
-                &mut shard,
-                slot,
-                Some(parent),
-                value,
-            ),
-            None => {
-                drop(shard);
-                Err(Rejected::new(self.counts.refuse(Error::Exhausted), value))
-            }
-        }
+        let (shard, parent) = route(parent.raw_id());
+        let (_, floor) = home();
+        self.place_in(shard, Some(parent), value, floor)
+            .map_err(|(error, value)| Rejected::new(error, value))
     }
 
     /// The live children of `parent`, oldest first; empty when it has none or
@@ -108,15 +92,15 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(reg.children(parent), [a, b]);
     /// ```
     pub fn children<K: AsKey<T>>(&self, parent: K) -> Vec<Key<T>> {
-        let id = decode_wide(parent.raw_id());
-        let shard = self.lock_shard(id);
-        match shard.find(id) {
-            Ok(loc) => shard
+        let (shard, id) = route(parent.raw_id());
+        let table = self.table(shard);
+        match table.find(id) {
+            Some(loc) => table
                 .children(loc)
                 .into_iter()
-                .map(|child| Key::from_raw(shard.key_of(id.shard(), child)))
+                .map(|child| Key::from_raw(table.key_of(child)))
                 .collect(),
-            Err(_) => Vec::new(),
+            None => Vec::new(),
         }
     }
 
@@ -134,10 +118,10 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.contains(child));
     /// ```
     pub fn parent<K: AsKey<T>>(&self, id: K) -> Option<Key<T>> {
-        let id = decode_wide(id.raw_id());
-        let shard = self.lock_shard(id);
-        let parent = shard.parent(shard.find(id).ok()?)?;
-        Some(Key::from_raw(shard.key_of(id.shard(), parent)))
+        let (shard, id) = route(id.raw_id());
+        let table = self.table(shard);
+        let parent = table.parent(table.find(id)?)?;
+        Some(Key::from_raw(table.key_of(parent)))
     }
 
     /// Ends the entry under `id` and every descendant of it, each exactly
@@ -158,24 +142,23 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.is_empty());
     /// ```
     pub fn take_tree<K: AsKey<T>>(&self, id: K) -> Result<Subtree<T>, Error> {
-        self.take_tree_id(decode_wide(id.raw_id()))
+        let (shard, id) = route(id.raw_id());
+        self.take_tree_id(shard, id)
     }
 
-    pub(crate) fn take_tree_id(&self, id: Id) -> Result<Subtree<T>, Error> {
-        let mut shard = self.lock_shard(id);
-        let root = shard.lookup(id).ok_or(Error::NotFound)?;
-        let order = shard.subtree(root);
+    pub(crate) fn take_tree_id(&self, shard: usize, id: Id) -> Result<Subtree<T>, Error> {
+        let mut table = self.table(shard);
+        let root = table.locate(id).ok_or(Error::NotFound)?;
+        let order = table.subtree(root);
         let mut ended = Vec::with_capacity(order.len());
-        let mut release = self.counts.release_many();
         for loc in order {
-            let raw = shard.key_of(id.shard(), loc);
-            if let Some(entry) = shard.remove_at(loc) {
-                release.add(entry.born);
-                ended.push((raw, entry.value));
+            let raw = table.key_of(loc);
+            if let Some((value, born)) = table.remove_at(loc) {
+                self.left(born);
+                ended.push((raw, value));
             }
         }
-        release.finish();
-        drop(shard);
+        drop(table);
         Ok(ended
             .into_iter()
             .map(|(raw, value)| (Key::from_raw(raw), Taken::from_arc(value)))

@@ -11,16 +11,15 @@
 
 use std::sync::Arc;
 
-use crate::counts::tick_of;
-use crate::key::{decode, Key};
-use crate::registry::{ResourceRegistry, Value};
-use crate::shard::{Counters, Shard};
+use crate::key::{Key, GROUP_BITS, SHARDS};
+use crate::registry::{route, ResourceRegistry, Value};
 use crate::stats::{Leak, LeakReport, Stats};
-use crate::sync::{lock, MutexGuard};
+use crate::sync::{lock, MutexGuard, Ordering::Relaxed};
+use crate::table::Table;
 use crate::taken::Taken;
 
 impl<T> ResourceRegistry<T> {
-    pub(crate) fn lock_all(&self) -> Vec<MutexGuard<'_, Shard<T>>> {
+    pub(crate) fn lock_all(&self) -> Vec<MutexGuard<'_, Table<T>>> {
         self.shards.iter().map(|shard| lock(shard)).collect()
     }
 
@@ -29,15 +28,16 @@ impl<T> ResourceRegistry<T> {
     fn collect<R, A>(
         &self,
         mut each: impl FnMut(u32, &Value<T>, u64) -> R,
-        also: impl FnOnce() -> A,
+        also: impl FnOnce(&[MutexGuard<'_, Table<T>>]) -> A,
     ) -> (Vec<R>, A) {
-        let mut out = Vec::with_capacity(self.len());
-        let shards = self.lock_all();
-        for (index, shard) in shards.iter().enumerate() {
-            shard.for_each(index, |raw, value, born| out.push(each(raw, value, born)));
+        let tables = self.lock_all();
+        let live = tables.iter().map(|t| t.counters.live).sum();
+        let mut out = Vec::with_capacity(live);
+        for table in &tables {
+            table.for_each(|raw, value, born| out.push(each(raw, value, born)));
         }
-        let also = also();
-        drop(shards);
+        let also = also(&tables);
+        drop(tables);
         (out, also)
     }
 
@@ -59,7 +59,7 @@ impl<T> ResourceRegistry<T> {
     pub fn snapshot(&self) -> Vec<(Key<T>, Value<T>)> {
         let (entries, ()) = self.collect(
             |raw, value, _| (Key::from_raw(raw), Arc::clone(value)),
-            || (),
+            |_| (),
         );
         entries
     }
@@ -104,14 +104,13 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.is_empty() && reg.get(id).is_none());
     /// ```
     pub fn drain(&self) -> Vec<(Key<T>, Value<T>)> {
-        let mut out = Vec::with_capacity(self.len());
-        let mut shards = self.lock_all();
-        let mut release = self.counts.release_many();
-        for (index, shard) in shards.iter_mut().enumerate() {
-            shard.drain_into(index, &mut out, |birth, n| release.add_many(birth, n));
+        let mut tables = self.lock_all();
+        let live = tables.iter().map(|t| t.counters.live).sum();
+        let mut out = Vec::with_capacity(live);
+        for table in tables.iter_mut() {
+            table.drain_into(&mut out, |born| self.left(born));
         }
-        release.finish();
-        drop(shards);
+        drop(tables);
         out
     }
 
@@ -183,20 +182,16 @@ impl<T> ResourceRegistry<T> {
             if keep(key, &value) {
                 continue;
             }
-            let id = decode(key.into_raw());
-            let mut shard = self.lock_shard(id);
-            let same = match shard.find(id) {
-                Ok(loc) => shard
-                    .value(loc)
-                    .filter(|current| Arc::ptr_eq(current, &value))
-                    .map(|_| loc),
-                Err(_) => None,
-            };
-            let taken = same.and_then(|loc| shard.remove_at(loc));
-            if let Some(entry) = &taken {
-                self.counts.release(entry.born);
+            let (shard, id) = route(key.into_raw().into());
+            let mut table = self.table(shard);
+            let same = table
+                .find(id)
+                .filter(|&loc| table.value(loc).map_or(false, |v| Arc::ptr_eq(v, &value)));
+            let taken = same.and_then(|loc| table.remove_at(loc));
+            if let Some((_, born)) = &taken {
+                self.left(*born);
             }
-            drop(shard);
+            drop(table);
             if let Some(entry) = taken {
                 removed += 1;
                 drop(entry); // after the lock: `T`'s Drop may call back in
@@ -232,31 +227,28 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(reg.stats().unknown_lookups, 1);
     /// ```
     pub fn stats(&self) -> Stats {
-        let shards = self.lock_all();
-        let mut sum = Counters::default();
-        for shard in &shards {
-            let counters = shard.counters;
-            sum.registered += counters.registered;
-            sum.removed += counters.removed;
-            sum.stale_lookups += counters.stale_lookups;
-            sum.unknown_lookups += counters.unknown_lookups;
-        }
-        // Read under the locks: every registration reserves its count and
-        // raises the high-water mark under its shard's lock, just before it
-        // stores its entry, so these agree with what the shards hold.
-        let counts = &self.counts;
-        let stats = Stats {
-            live: (sum.registered - sum.removed) as usize,
-            high_water: counts.high_water(),
-            registered: sum.registered,
-            removed: sum.removed,
-            rejected: counts.rejected(),
-            stale_lookups: sum.stale_lookups,
-            unknown_lookups: sum.unknown_lookups,
-            limit: counts.limit(),
-            clock: counts.clock(),
+        let tables = self.lock_all();
+        let mut stats = Stats {
+            limit: self.limit(),
+            ..Stats::default()
         };
-        drop(shards);
+        for table in &tables {
+            let c = table.counters;
+            stats.live += c.live;
+            stats.high_water += c.high_water;
+            stats.registered += c.registered;
+            stats.rejected += c.rejected;
+            stats.stale_lookups += c.stale_lookups;
+            stats.unknown_lookups += c.unknown_lookups;
+        }
+        if self.counting() {
+            stats.high_water = self.counted.high_water.load(Relaxed);
+        } else if SHARDS > 1 {
+            stats.high_water = self.group_marks();
+        }
+        drop(tables);
+        stats.removed = stats.registered - stats.live as u64;
+        stats.clock = stats.registered;
         stats
     }
 
@@ -277,13 +269,16 @@ impl<T> ResourceRegistry<T> {
         let (mut entries, now) = self.collect(
             |raw, _, born| Leak {
                 key: Key::from_raw(raw),
-                born: tick_of(born),
+                born: born >> GROUP_BITS,
             },
-            || self.counts.clock(),
+            |tables| {
+                let clock = tables.iter().map(|t| t.counters.clock).max();
+                clock.unwrap_or(0) >> GROUP_BITS
+            },
         );
-        // Groups count ticks apart, so entries of threads in different
-        // groups can share a tick: the key settles those, for an order that
-        // does not depend on storage.
+        // Shards number their entries apart, so entries of different shards
+        // can share a tick: the key settles those, for an order that does not
+        // depend on storage.
         entries.sort_unstable_by_key(|leak| (leak.born, leak.key.into_raw()));
         LeakReport { entries, now }
     }
@@ -299,6 +294,6 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(reg.clock(), 1);
     /// ```
     pub fn clock(&self) -> u64 {
-        self.counts.clock()
+        self.stats().clock
     }
 }

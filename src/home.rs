@@ -1,77 +1,92 @@
-//! Which shards a thread registers into: its home group, given in the order
-//! threads first register, and the shard of that group it uses next.
+//! Where a thread registers, and the birth tick its next entry may not
+//! precede.
 //!
-//! Threads working on their own resources then rarely meet on a lock or a
-//! counter (each group keeps its own counts, `counts.rs`), and resources one
-//! thread creates for others to read are spread over the group's locks.
+//! Threads are given groups of [`GROUP`] shards in the order they first
+//! register, and each rotates through its group: threads working on their own
+//! resources rarely meet on a lock, and what one thread creates for others to
+//! read is spread over several locks rather than one.
+//!
+//! Each shard numbers its entries with its own clock, which no other shard
+//! waits on. So that one thread's entries are still numbered in the order it
+//! made them, wherever they are stored, a thread carries the last tick it was
+//! given and a shard never numbers its next entry below it (a Lamport clock).
+//! With one shard, as on wasm32, there is nothing to route or carry.
 
 use std::cell::Cell;
 
-use crate::key::{GROUP, SHARDS};
+use crate::key::{GROUPS, GROUP_MASK, SHARDS};
 
-/// The shard this thread registers into next. Threads are spread over groups
-/// of [`GROUP`] shards in the order they first register, and each thread
-/// rotates through its group: threads working on their own resources rarely
-/// meet on a lock, and resources one thread creates for others to read are
-/// spread over several locks rather than one.
-#[inline]
-pub(crate) fn home_shard() -> usize {
-    home(true)
-}
+/// Shards per group.
+const GROUP: usize = SHARDS / GROUPS;
 
-/// The group this thread registers into: its entries take their birth ticks
-/// from this group's clock wherever they are stored (`counts.rs`).
+/// The shard this thread registers into next, and the lowest birth tick its
+/// next entry may have, with the thread's group in its low bits.
 #[inline]
-pub(crate) fn home_group() -> usize {
-    home(false) / GROUP
-}
-
-/// Where this thread registers: `home` holds the next shard (`usize::MAX`
-/// until the thread first registers, when `next` numbers it).
-#[inline]
-fn pick_home(home: &Cell<usize>, next: impl FnOnce() -> usize, rotate: bool) -> usize {
-    let mut shard = home.get();
-    if shard == usize::MAX {
-        shard = next() * GROUP % SHARDS;
+pub(crate) fn home() -> (usize, u64) {
+    if SHARDS == 1 {
+        return (0, 0);
     }
-    home.set(if rotate {
-        shard - shard % GROUP + (shard + 1) % GROUP
-    } else {
-        shard
+    with_home(|home| {
+        let (mut shard, clock) = home.get();
+        if shard == usize::MAX {
+            shard = next_group() * GROUP % SHARDS;
+        }
+        home.set((shard - shard % GROUP + (shard + 1) % GROUP, clock));
+        (shard, clock | (shard / GROUP) as u64)
+    })
+    .unwrap_or((0, 0))
+}
+
+/// This thread's entry was just born `born`.
+#[inline]
+pub(crate) fn saw(born: u64) {
+    if SHARDS == 1 {
+        return;
+    }
+    let _ = with_home(|home| {
+        let (shard, clock) = home.get();
+        let next = (born | GROUP_MASK) + 1;
+        if next > clock {
+            home.set((shard, next));
+        }
     });
-    shard
+}
+
+/// `usize::MAX` until the thread first registers.
+type Home = Cell<(usize, u64)>;
+
+#[cfg(not(loom))]
+fn with_home<R>(f: impl FnOnce(&Home) -> R) -> Option<R> {
+    thread_local! {
+        static HOME: Home = const { Cell::new((usize::MAX, 0)) };
+    }
+    HOME.try_with(f).ok()
 }
 
 #[cfg(not(loom))]
-#[inline]
-fn home(rotate: bool) -> usize {
-    if SHARDS == 1 {
-        return 0;
-    }
-    // A plain std atomic: it only spreads threads, it does not order
-    // anything, and a `static` needs a `const` constructor.
+fn next_group() -> usize {
+    // A plain std atomic: it only spreads threads, it orders nothing.
     static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-    thread_local! {
-        static HOME: Cell<usize> = const { Cell::new(usize::MAX) };
-    }
-    let next = || NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    HOME.try_with(|home| pick_home(home, next, rotate))
-        .unwrap_or(0)
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
-// Under loom the counter and the thread-local are loom's, so that each
-// execution starts afresh and the model threads get groups of their own (the
-// first thread to register group 0, the next group 1), as real threads do.
+// Under loom the thread-local and the counter are loom's, so that each
+// execution starts afresh and the model threads get groups of their own, as
+// real threads do.
 #[cfg(loom)]
-fn home(rotate: bool) -> usize {
+fn with_home<R>(f: impl FnOnce(&Home) -> R) -> Option<R> {
+    loom::thread_local! {
+        static HOME: Home = Cell::new((usize::MAX, 0));
+    }
+    Some(HOME.with(f))
+}
+
+#[cfg(loom)]
+fn next_group() -> usize {
     loom::lazy_static! {
         static ref NEXT: crate::sync::AtomicUsize = crate::sync::AtomicUsize::new(0);
     }
-    loom::thread_local! {
-        static HOME: Cell<usize> = Cell::new(usize::MAX);
-    }
-    let next = || NEXT.fetch_add(1, crate::sync::Ordering::Relaxed);
-    HOME.with(|home| pick_home(home, next, rotate))
+    NEXT.fetch_add(1, crate::sync::Ordering::Relaxed)
 }
 
 #[cfg(all(test, not(loom)))]
@@ -79,25 +94,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn threads_get_groups_in_turn_and_rotate_inside_their_own() {
-        let mut next = 0;
-        let mut number = || {
-            next += 1;
-            next - 1
-        };
-        let first = Cell::new(usize::MAX);
-        let shards: Vec<usize> = (0..GROUP + 1)
-            .map(|_| pick_home(&first, &mut number, true))
-            .collect();
-        let mut expected: Vec<usize> = (0..GROUP).collect();
-        expected.push(0);
-        assert_eq!(shards, expected, "the first thread cycles through group 0");
-        let second = Cell::new(usize::MAX);
-        assert_eq!(pick_home(&second, &mut number, false), GROUP % SHARDS);
-        assert_eq!(
-            pick_home(&second, &mut number, false),
-            GROUP % SHARDS,
-            "asking for the group does not rotate"
-        );
+    fn a_thread_rotates_through_its_group_and_carries_its_clock() {
+        std::thread::spawn(|| {
+            let (first, floor) = home();
+            let group = (first / GROUP) as u64;
+            assert_eq!(floor, group, "a new thread's clock is 0");
+            let shards: Vec<usize> = (0..GROUP).map(|_| home().0).collect();
+            assert_eq!(
+                shards[GROUP - 1],
+                first,
+                "back round after {} shards",
+                GROUP
+            );
+            assert!(shards.iter().all(|s| s / GROUP == first / GROUP));
+            saw(41 << 2);
+            assert_eq!(home().1, (42 << 2) | group);
+            saw(7 << 2);
+            assert_eq!(
+                home().1,
+                (42 << 2) | group,
+                "a thread's clock never goes back"
+            );
+        })
+        .join()
+        .unwrap();
     }
 }

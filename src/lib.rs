@@ -176,6 +176,7 @@
 #![warn(rust_2018_idioms)]
 
 mod children;
+mod compat;
 mod counts;
 mod enumerate;
 mod error;
@@ -183,9 +184,9 @@ mod home;
 mod key;
 mod registration;
 mod registry;
-mod shard;
 mod stats;
 mod sync;
+mod table;
 mod taken;
 mod tree;
 

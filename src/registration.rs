@@ -10,31 +10,29 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::error::{Error, Rejected};
-use crate::key::{encode, encode_wide, Check, Id, Key, WideKey};
+use crate::key::{slot_index, wide, Key, WideKey};
 use crate::registry::ResourceRegistry;
+use crate::table::Id;
 use crate::taken::Taken;
 
-/// Where a registration landed: enough to build a key of either width, or a
-/// guard that matches only this entry.
+/// Where a registration landed: its shard, its key and its birth tick, which
+/// together name this entry and no later one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Place {
     pub(crate) shard: usize,
-    pub(crate) index: u32,
-    pub(crate) generation: u64,
+    pub(crate) key: u32,
+    pub(crate) born: u64,
 }
 
 impl Place {
-    pub(crate) fn key<T>(self) -> Key<T> {
-        Key::from_raw(encode(self.shard, self.index as usize, self.generation))
+    #[inline]
+    pub(crate) fn index(self) -> u32 {
+        slot_index(self.key) as u32
     }
 
     /// The id that matches this entry and no later one in the same slot.
     pub(crate) fn exact(self) -> Id {
-        Id::Slot {
-            shard: self.shard,
-            index: self.index as usize,
-            check: Check::Exact(self.generation),
-        }
+        Id::Exact(self.index(), self.born)
     }
 }
 
@@ -107,7 +105,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// assert!(reg.contains(entry.key()));
     /// ```
     pub fn key(&self) -> Key<T> {
-        self.place.key()
+        Key::from_raw(self.place.key)
     }
 
     /// The entry's wide key, for ids that travel and may outlive the entry.
@@ -120,12 +118,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// assert_eq!(reg.wide_key(entry.key()), Some(entry.wide_key()));
     /// ```
     pub fn wide_key(&self) -> WideKey<T> {
-        let Place {
-            shard,
-            index,
-            generation,
-        } = self.place;
-        WideKey::from_raw(encode_wide(shard, index as usize, generation))
+        WideKey::from_raw(wide(self.place.key, self.place.born))
     }
 
     /// The registry the entry lives in.
@@ -157,7 +150,10 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
         if !self.armed {
             return None;
         }
-        self.registry.get_id(self.place.exact())
+        let table = self.registry.table(self.place.shard);
+        table
+            .get_exact(self.place.index(), self.place.born)
+            .map(Arc::clone)
     }
 
     /// Runs `f` on the entry's value under its lock (a poisoned lock is
@@ -210,7 +206,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
         if !self.armed {
             return Err(Rejected::new(Error::NotFound, self));
         }
-        match self.registry.take_id(self.place.exact()) {
+        match self.registry.take_id(self.place.shard, self.place.exact()) {
             Ok(taken) => {
                 self.armed = false;
                 Ok(taken)
@@ -241,7 +237,9 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
             return None;
         }
         self.armed = false;
-        self.registry.take_tree_id(self.place.exact()).ok()
+        self.registry
+            .take_tree_id(self.place.shard, self.place.exact())
+            .ok()
     }
 
     /// Removes the entry and returns its `Arc`, whoever else holds clones.
@@ -259,7 +257,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
             return None;
         }
         self.armed = false;
-        self.registry.remove_id(self.place.exact())
+        self.registry.remove_exact(self.place)
     }
 
     /// Gives up the guard and leaves the entry registered; returns its key.
@@ -273,16 +271,16 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// ```
     pub fn into_key(mut self) -> Key<T> {
         self.armed = false;
-        self.place.key()
+        Key::from_raw(self.place.key)
     }
 }
 
 impl<T, R: Deref<Target = ResourceRegistry<T>>> Drop for Guard<T, R> {
     fn drop(&mut self) {
         if self.armed {
-            // `remove_id` has released the registry's lock by the time the
+            // `remove_exact` has released the registry's lock by the time the
             // value it returns is dropped here, so `T`'s Drop may call back in.
-            drop(self.registry.remove_id(self.place.exact()));
+            drop(self.registry.remove_exact(self.place));
         }
     }
 }

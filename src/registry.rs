@@ -1,31 +1,27 @@
-//! [`ResourceRegistry`]: the shards, the global counters, and the operations
-//! on one entry. Enumeration lives in `enumerate.rs`, relations in
-//! `children.rs`.
+//! [`ResourceRegistry`]: tables behind locks, and the operations on one
+//! entry. Enumeration lives in `enumerate.rs`, relations in `children.rs`,
+//! everything else a table guarantees in `table.rs`.
 //!
-//! Design in short: the key names its shard, so every operation on one id
-//! takes exactly one shard lock, and only enumeration takes them all, in
-//! order. Registrations go to the registering thread's group of shards (see
-//! `home.rs`), so threads working on their own resources rarely meet on a
-//! lock; a child goes to its parent's shard, so a subtree is under one lock.
-//! Values leave a shard before its lock is released and are dropped, or
-//! handed to user closures, only afterwards: user code never runs under a
-//! registry lock.
+//! A key names its shard, so every operation on one id takes exactly one
+//! lock, and only enumeration takes them all, in order. A thread registers
+//! into its own group of shards (`home.rs`); a child goes to its parent's
+//! shard, so a subtree is under one lock. Values leave a table before its
+//! lock is released and are dropped, or handed to user code, only afterwards.
 
 use std::fmt;
 use std::sync::Arc;
 
-use crate::counts::{Budget, UNBOUNDED};
+use crate::counts::Count;
 use crate::error::{Error, Rejected};
-use crate::home::{home_group, home_shard};
-use crate::key::{
-    decode, decode_wide, narrow_slot, AsKey, Check, Id, Key, WideKey, GROUP, MAX_ISSUED, SHARDS,
-    SLOT_ID_BITS,
-};
+use crate::home::{home, saw};
+use crate::key::{shard_of, slot_index, split_wide, AsKey, Key, WideKey, GROUPS, SHARDS};
 use crate::registration::{OwnedRegistration, Place, Registration};
-use crate::shard::{Entry, Miss, Shard};
-use crate::sync::{lock, CachePadded, Mutex, MutexGuard};
+use crate::sync::{lock, AtomicUsize, CachePadded, Mutex, MutexGuard};
+use crate::table::{Id, Refused, Table, UNBOUNDED};
 use crate::taken::Taken;
 use crate::tree::Loc;
+
+pub(crate) use crate::table::Value;
 
 /// A thread-safe table of `Arc<Mutex<T>>` resources keyed by ids that stay
 /// valid across a WebAssembly component boundary.
@@ -55,8 +51,8 @@ use crate::tree::Loc;
 /// * **Issued keys**, from [`register`](Self::register) and its variants, are
 ///   `2^20` or more and generational: once removed, a [`Key`] stays dead for at
 ///   least [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) (over `2^22`) later
-///   registrations, and a [`WideKey`] for over `10^16` (`4 * 10^12` on 32-bit
-///   targets, [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
+///   registrations, and a [`WideKey`] for over `1.7 * 10^13`
+///   ([`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
@@ -83,28 +79,32 @@ use crate::tree::Loc;
 /// into the same registry, natively and on wasm32 where a second lock of a
 /// `Mutex` panics. A panic in user code leaves the registry usable.
 pub struct ResourceRegistry<T> {
-    pub(crate) shards: [CachePadded<Mutex<Shard<T>>>; SHARDS],
-    pub(crate) counts: Budget,
+    pub(crate) shards: [CachePadded<Mutex<Table<T>>>; SHARDS],
+    /// The limit on live entries; `UNBOUNDED` for none.
+    pub(crate) limit: AtomicUsize,
+    /// With several shards and a limit, every entry is counted here too, as
+    /// the limit is over all of them. Read and written under a shard's lock;
+    /// the limit only changes with every shard locked.
+    pub(crate) counted: Count,
+    /// With several shards, entries also count in the group of the thread
+    /// that registered them (the low bits of their birth), wherever they are
+    /// stored: threads in different groups never write the same counter, and
+    /// one thread alone keeps an exact high-water mark.
+    pub(crate) groups: [CachePadded<Count>; GROUPS],
 }
 
-/// The `u32` ids from here up are issued keys; below, caller ids and ids
-/// that name nothing.
-const ISSUED_FROM: u32 = 1 << SLOT_ID_BITS;
-/// What a lookup by slot passes for its `u32` id when it was an issued key
-/// for sure (a guard's, a wide key's): a miss is then counted and final.
-const ISSUED: u32 = u32::MAX;
-
-/// The values users store: always std's `Mutex`, also under loom, where only
-/// the registry's own locks are modelled.
-pub(crate) type Value<T> = Arc<std::sync::Mutex<T>>;
+/// With one shard, the table's own limit is the registry's.
+pub(crate) const ONE_TABLE: bool = SHARDS == 1;
 
 #[cfg(not(loom))]
 impl<T> ResourceRegistry<T> {
     // A path to a constant may be repeated in an array expression even though
-    // the shard is not `Copy`; this is what makes `new` a `const fn`. It is
+    // the table is not `Copy`; this is what makes `new` a `const fn`. It is
     // only ever copied into a new registry, never used in place.
     #[allow(clippy::declare_interior_mutable_const)]
-    const EMPTY_SHARD: CachePadded<Mutex<Shard<T>>> = CachePadded(Mutex::new(Shard::new()));
+    const EMPTY: CachePadded<Mutex<Table<T>>> = CachePadded(Mutex::new(Table::new()));
+    #[allow(clippy::declare_interior_mutable_const)]
+    const NO_COUNT: CachePadded<Count> = CachePadded(Count::new());
 
     /// An empty registry with no limit; usable in a `static`.
     ///
@@ -114,14 +114,20 @@ impl<T> ResourceRegistry<T> {
     /// assert!(SPANS.is_empty());
     /// ```
     pub const fn new() -> Self {
-        Self::build(UNBOUNDED)
+        ResourceRegistry {
+            shards: [Self::EMPTY; SHARDS],
+            limit: AtomicUsize::new(UNBOUNDED),
+            counted: Count::new(),
+            groups: [Self::NO_COUNT; GROUPS],
+        }
     }
 
+    // The tables learn the limit on their first registration, which always
+    // takes the slow path.
     const fn build(limit: usize) -> Self {
-        ResourceRegistry {
-            shards: [Self::EMPTY_SHARD; SHARDS],
-            counts: Budget::new(limit),
-        }
+        let mut registry = Self::new();
+        registry.limit = AtomicUsize::new(limit);
+        registry
     }
 
     /// An empty registry that holds at most `limit` live entries; usable in a
@@ -140,8 +146,8 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(ResourceRegistry::<u32>::with_limit(usize::MAX).limit(), Some(wit_resource_registry::MAX_ISSUED));
     /// ```
     pub const fn with_limit(limit: usize) -> Self {
-        Self::build(if limit > MAX_ISSUED {
-            MAX_ISSUED
+        Self::build(if limit > crate::MAX_ISSUED {
+            crate::MAX_ISSUED
         } else {
             limit
         })
@@ -157,8 +163,10 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(too_high, Error::LimitTooHigh { max: MAX_ISSUED });
     /// ```
     pub const fn try_with_limit(limit: usize) -> Result<Self, Error> {
-        if limit > MAX_ISSUED {
-            return Err(Error::LimitTooHigh { max: MAX_ISSUED });
+        if limit > crate::MAX_ISSUED {
+            return Err(Error::LimitTooHigh {
+                max: crate::MAX_ISSUED,
+            });
         }
         Ok(Self::build(limit))
     }
@@ -176,8 +184,10 @@ impl<T> ResourceRegistry<T> {
     /// An empty registry that holds at most `limit` live entries.
     pub fn with_limit(limit: usize) -> Self {
         ResourceRegistry {
-            shards: std::array::from_fn(|_| CachePadded(Mutex::new(Shard::new()))),
-            counts: Budget::new(limit),
+            shards: std::array::from_fn(|_| CachePadded(Mutex::new(Table::new()))),
+            limit: AtomicUsize::new(limit),
+            counted: Count::new(),
+            groups: std::array::from_fn(|_| CachePadded(Count::new())),
         }
     }
 }
@@ -197,286 +207,102 @@ impl<T> fmt::Debug for ResourceRegistry<T> {
     }
 }
 
+/// An id as the tables read it, and the shard it lives in.
+#[inline]
+pub(crate) fn route(raw: u64) -> (usize, Id) {
+    match u32::try_from(raw) {
+        Ok(raw) => (shard_of(raw), Id::Raw(raw)),
+        Err(_) => (shard_of(split_wide(raw).0), Id::Wide(raw)),
+    }
+}
+
 impl<T> ResourceRegistry<T> {
     #[inline]
-    pub(crate) fn lock_shard(&self, id: Id) -> MutexGuard<'_, Shard<T>> {
-        lock(&self.shards[id.shard()])
+    pub(crate) fn table(&self, shard: usize) -> MutexGuard<'_, Table<T>> {
+        lock(&self.shards[shard % SHARDS])
     }
 
-    // ----- the compatible API ---------------------------------------------
-
-    /// Stores `value` under a caller-chosen `id`, returning the value it
-    /// displaced (never dropping it silently), like `HashMap::insert`.
-    ///
-    /// Caller-chosen ids are `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID);
-    /// `id` may also be a live issued key, whose value is then replaced. Any
-    /// other id, and a new id on a registry at its limit, is refused: the
-    /// refused `value` itself is returned. Use
-    /// [`try_insert`](Self::try_insert) to tell the cases apart.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
-    /// assert!(reg.insert(7, Arc::new(Mutex::new("a"))).is_none());
-    /// let old = reg.insert(7, Arc::new(Mutex::new("b"))).unwrap();
-    /// assert_eq!(*old.lock().unwrap(), "a");
-    /// assert_eq!(*reg.get(7).unwrap().lock().unwrap(), "b");
-    /// ```
-    pub fn insert<K: AsKey<T>>(&self, id: K, value: Value<T>) -> Option<Value<T>> {
-        match self.try_insert(id, value) {
-            Ok(displaced) => displaced,
-            Err(refused) => Some(refused.into_value()),
-        }
-    }
-
-    /// Stores `value` under a caller-chosen `id`; `Ok` holds the displaced
-    /// value, `Err` the refused one: [`Error::Full`] when a new id would
-    /// exceed the limit, [`Error::InvalidId`] for `0` or an id of the issued
-    /// range that names no live entry.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Error, ResourceRegistry};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(1);
-    /// assert!(reg.try_insert(1, Arc::new(Mutex::new(1))).unwrap().is_none());
-    /// // Replacing does not add an entry, so it is allowed at the limit.
-    /// assert!(reg.try_insert(1, Arc::new(Mutex::new(2))).unwrap().is_some());
-    /// let refused = reg.try_insert(2, Arc::new(Mutex::new(3))).unwrap_err();
-    /// assert_eq!(refused.error(), Error::Full { limit: 1 });
-    /// let refused = reg.try_insert(0, Arc::new(Mutex::new(4))).unwrap_err();
-    /// assert_eq!(refused.error(), Error::InvalidId);
-    /// ```
-    pub fn try_insert<K: AsKey<T>>(
+    /// Stores `value` in `shard`'s table under a new key, as a child of
+    /// `parent` if given (which must be live there).
+    #[inline]
+    pub(crate) fn place_in(
         &self,
-        id: K,
+        shard: usize,
+        parent: Option<Id>,
         value: Value<T>,
-    ) -> Result<Option<Value<T>>, Rejected<Value<T>>> {
-        let id = decode_wide(id.raw_id());
-        let mut shard = self.lock_shard(id);
-        if let Ok(loc) = shard.find(id) {
-            let displaced = shard.replace(loc, value);
-            drop(shard);
-            return Ok(displaced);
-        }
-        let raw = match id {
-            Id::Caller(raw) => raw,
-            _ => return Err(Rejected::new(Error::InvalidId, value)),
+        floor: u64,
+    ) -> Result<Place, Refused<T>> {
+        let mut table = self.table(shard);
+        let parent = match parent {
+            None => None,
+            Some(id) => match table.locate(id) {
+                Some(loc) => Some(loc),
+                None => return Err((Error::NotFound, value)),
+            },
         };
-        match self.counts.reserve(home_group()) {
-            Ok(born) => {
-                shard.add_named(raw, Entry { value, born });
-                Ok(None)
+        let value = if self.counting() {
+            self.reserve(&mut table, value)?
+        } else {
+            value
+        };
+        match table.insert(shard, value, floor, self.cap()) {
+            Ok((key, born)) => {
+                if let Some(parent) = parent {
+                    table.link(parent, Loc::Slot(slot_index(key) as u32));
+                }
+                self.entered(born);
+                drop(table);
+                saw(born);
+                Ok(Place { shard, key, born })
             }
-            Err(error) => {
-                drop(shard);
-                Err(Rejected::new(error, value))
-            }
-        }
-    }
-
-    /// A clone of the value under `id` (a `u32`, a [`Key<T>`] or a
-    /// [`WideKey<T>`]), if any.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert_eq!(*reg.get(id).unwrap().lock().unwrap(), 5);
-    /// assert!(reg.get(id ^ 1).is_none());
-    /// ```
-    #[inline]
-    pub fn get<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
-        let raw = id.raw_id();
-        match u32::try_from(raw) {
-            Ok(raw) => {
-                let (shard, index, check) = narrow_slot(raw);
-                self.get_in(shard, index, check, raw)
-            }
-            Err(_) => self.get_id(decode_wide(raw)),
-        }
-    }
-
-    /// [`get`](Self::get) of an id decoded whole: a guard's, a wide key's.
-    #[inline]
-    pub(crate) fn get_id(&self, id: Id) -> Option<Value<T>> {
-        match id {
-            Id::Slot {
-                shard,
-                index,
-                check,
-            } => self.get_in(shard, index, check, ISSUED),
-            other => {
-                let mut shard = self.lock_shard(other);
-                let loc = shard.lookup(other)?;
-                shard.value(loc).map(Arc::clone)
+            Err(refused) => {
+                if refused.0 == Error::Exhausted {
+                    self.unreserve();
+                }
+                Err(refused)
             }
         }
     }
 
-    /// The value in slot `index` of `shard`, if `check` recognises its
-    /// entry; a miss goes out of line with `raw`, the `u32` id the slot was
-    /// read from ([`ISSUED`] when it was an issued key for sure).
+    /// Registers into this thread's home shard, or, when that one holds all
+    /// it can, into any other.
     #[inline]
-    fn get_in(&self, shard: usize, index: usize, check: Check, raw: u32) -> Option<Value<T>> {
-        let mut guard = lock(&self.shards[shard]);
-        match guard.slot_value(index, check) {
-            Ok(value) => Some(Arc::clone(value)),
-            Err(miss) => Self::get_missed(&mut guard, miss, raw),
+    pub(crate) fn place(&self, value: Value<T>) -> Result<Place, Rejected<Value<T>>> {
+        let (home, floor) = home();
+        match self.place_in(home, None, value, floor) {
+            Ok(place) => Ok(place),
+            Err((error, value)) => self.place_elsewhere(home, error, value, floor),
         }
     }
 
     #[cold]
-    #[inline(never)]
-    fn get_missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Value<T>> {
-        let loc = Self::missed(shard, miss, raw)?;
-        shard.value(loc).map(Arc::clone)
-    }
-
-    /// A lookup by slot missed: a `raw` below `2^20` is no issued key (see
-    /// [`narrow_slot`]) and is looked up as what it is, in the same shard;
-    /// otherwise the miss is counted.
-    #[inline]
-    fn missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Loc> {
-        if raw < ISSUED_FROM {
-            return shard.lookup(decode(raw));
-        }
-        shard.count_miss(miss);
-        None
-    }
-
-    /// Whether `id` names a live entry. Not counted in the lookup stats.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert!(reg.contains(id));
-    /// reg.remove(id);
-    /// assert!(!reg.contains(id));
-    /// ```
-    pub fn contains<K: AsKey<T>>(&self, id: K) -> bool {
-        let id = decode_wide(id.raw_id());
-        self.lock_shard(id).find(id).is_ok()
-    }
-
-    /// Removes the entry under `id` and returns its value. Its live children,
-    /// if any, stay registered and become roots.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert!(reg.remove(id).is_some());
-    /// assert!(reg.remove(id).is_none());
-    /// ```
-    #[inline]
-    pub fn remove<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
-        let raw = id.raw_id();
-        match u32::try_from(raw) {
-            Ok(raw) => {
-                let (shard, index, check) = narrow_slot(raw);
-                self.remove_in(shard, index, check, raw)
+    fn place_elsewhere(
+        &self,
+        home: usize,
+        mut error: Error,
+        mut value: Value<T>,
+        floor: u64,
+    ) -> Result<Place, Rejected<Value<T>>> {
+        for step in 1..SHARDS {
+            if error != Error::Exhausted {
+                break;
             }
-            Err(_) => self.remove_id(decode_wide(raw)),
-        }
-    }
-
-    /// [`remove`](Self::remove) of an id decoded whole: a guard's, a wide
-    /// key's.
-    #[inline]
-    pub(crate) fn remove_id(&self, id: Id) -> Option<Value<T>> {
-        match id {
-            Id::Slot {
-                shard,
-                index,
-                check,
-            } => self.remove_in(shard, index, check, ISSUED),
-            other => {
-                let mut shard = self.lock_shard(other);
-                let loc = shard.lookup(other)?;
-                let entry = shard.remove_at(loc)?;
-                self.counts.release(entry.born);
-                drop(shard);
-                Some(entry.value)
+            match self.place_in((home + step) % SHARDS, None, value, floor) {
+                Ok(place) => return Ok(place),
+                Err(refused) => (error, value) = refused,
             }
         }
+        Err(Rejected::new(error, value))
     }
 
-    /// Removes the entry in slot `index` of `shard` if `check` recognises
-    /// it; a miss goes out of line as in [`get_in`](Self::get_in).
+    /// Removes the entry a guard names.
     #[inline]
-    fn remove_in(&self, shard: usize, index: usize, check: Check, raw: u32) -> Option<Value<T>> {
-        let mut guard = lock(&self.shards[shard]);
-        let entry = match guard.take_slot(index, check) {
-            Ok(entry) => entry,
-            Err(miss) => Self::remove_missed(&mut guard, miss, raw)?,
-        };
-        // Under the lock, so that the count never holds a removed entry.
-        self.counts.release(entry.born);
-        drop(guard);
-        Some(entry.value)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn remove_missed(shard: &mut Shard<T>, miss: Miss, raw: u32) -> Option<Entry<T>> {
-        let loc = Self::missed(shard, miss, raw)?;
-        shard.remove_at(loc)
-    }
-
-    /// Stores `value` under a new registry-issued id (never `0`, never below
-    /// `2^16`), the compatible form of [`try_register`](Self::try_register).
-    ///
-    /// When the registry is at its limit (or out of slots) the value is
-    /// refused: it is dropped and `0` is returned, an id that never names an
-    /// entry. Use [`try_register`](Self::try_register) to get it back instead.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(1);
-    /// let id = reg.register(Arc::new(Mutex::new(1)));
-    /// assert!(id >= 1 << 16);
-    /// assert_eq!(reg.register(Arc::new(Mutex::new(2))), 0);
-    /// assert!(reg.get(0).is_none());
-    /// assert_eq!(reg.stats().rejected, 1);
-    /// ```
-    #[inline]
-    pub fn register(&self, value: Value<T>) -> u32 {
-        match self.try_register(value) {
-            Ok(key) => key.into_raw(),
-            Err(_refused) => 0,
-        }
-    }
-
-    /// The number of live entries.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(1)));
-    /// reg.insert(40, Arc::new(Mutex::new(2)));
-    /// assert_eq!(reg.len(), 2);
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.counts.live()
-    }
-
-    /// Whether no entry is alive.
-    ///
-    /// ```
-    /// use wit_resource_registry::ResourceRegistry;
-    /// assert!(ResourceRegistry::<u8>::new().is_empty());
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    pub(crate) fn remove_exact(&self, place: Place) -> Option<Value<T>> {
+        let mut table = self.table(place.shard);
+        let (value, born) = table.remove_exact(place.index(), place.born)?;
+        self.left(born);
+        drop(table);
+        Some(value)
     }
 
     // ----- identity that survives the boundary -----------------------------
@@ -493,51 +319,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn try_register(&self, value: Value<T>) -> Result<Key<T>, Rejected<Value<T>>> {
-        self.register_place(value).map(Place::key)
-    }
-
-    #[inline]
-    pub(crate) fn register_place(&self, value: Value<T>) -> Result<Place, Rejected<Value<T>>> {
-        let home = home_shard();
-        for step in 0..SHARDS {
-            let index = (home + step) % SHARDS;
-            let mut shard = lock(&self.shards[index]);
-            if let Some(slot) = shard.claim() {
-                return self.admit(index, home / GROUP, &mut shard, slot, None, value);
-            }
-        }
-        Err(Rejected::new(self.counts.refuse(Error::Exhausted), value))
-    }
-
-    /// Fills a claimed slot if the count allows, or gives the slot back: the
-    /// one place a registration either happens or leaves no trace.
-    #[inline]
-    pub(crate) fn admit(
-        &self,
-        shard_index: usize,
-        home_group: usize,
-        shard: &mut Shard<T>,
-        slot: u32,
-        parent: Option<Loc>,
-        value: Value<T>,
-    ) -> Result<Place, Rejected<Value<T>>> {
-        match self.counts.reserve(home_group) {
-            Ok(born) => {
-                let generation = shard.fill(slot, Entry { value, born });
-                if let Some(parent) = parent {
-                    shard.link(parent, Loc::Slot(slot));
-                }
-                Ok(Place {
-                    shard: shard_index,
-                    index: slot,
-                    generation,
-                })
-            }
-            Err(error) => {
-                shard.unclaim(slot);
-                Err(Rejected::new(error, value))
-            }
-        }
+        self.place(value).map(|place| Key::from_raw(place.key))
     }
 
     /// Like [`try_register`](Self::try_register), but returns a
@@ -560,7 +342,7 @@ impl<T> ResourceRegistry<T> {
         &self,
         value: Value<T>,
     ) -> Result<Registration<'_, T>, Rejected<Value<T>>> {
-        self.register_place(value)
+        self.place(value)
             .map(|place| Registration::new(self, place))
     }
 
@@ -586,7 +368,7 @@ impl<T> ResourceRegistry<T> {
         self: &Arc<Self>,
         value: Value<T>,
     ) -> Result<OwnedRegistration<T>, Rejected<Value<T>>> {
-        self.register_place(value)
+        self.place(value)
             .map(|place| OwnedRegistration::new(Arc::clone(self), place))
     }
 
@@ -603,10 +385,10 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.wide_key(key).is_none());
     /// ```
     pub fn wide_key<K: AsKey<T>>(&self, id: K) -> Option<WideKey<T>> {
-        let id = decode_wide(id.raw_id());
-        let shard = self.lock_shard(id);
-        let loc = shard.find(id).ok()?;
-        shard.wide_key_of(id.shard(), loc).map(WideKey::from_raw)
+        let (shard, id) = route(id.raw_id());
+        let table = self.table(shard);
+        let loc = table.find(id)?;
+        table.wide_key_of(loc).map(WideKey::from_raw)
     }
 
     // ----- lifecycle -------------------------------------------------------
@@ -632,85 +414,27 @@ impl<T> ResourceRegistry<T> {
     /// # drop(clone);
     /// ```
     pub fn take<K: AsKey<T>>(&self, id: K) -> Result<Taken<T>, Error> {
-        self.take_id(decode_wide(id.raw_id()))
+        let (shard, id) = route(id.raw_id());
+        self.take_id(shard, id)
     }
 
-    pub(crate) fn take_id(&self, id: Id) -> Result<Taken<T>, Error> {
-        let mut shard = self.lock_shard(id);
-        let loc = shard.lookup(id).ok_or(Error::NotFound)?;
-        if shard.has_children(loc) {
+    pub(crate) fn take_id(&self, shard: usize, id: Id) -> Result<Taken<T>, Error> {
+        let mut table = self.table(shard);
+        let loc = table.locate(id).ok_or(Error::NotFound)?;
+        if table.has_children(loc) {
             return Err(Error::HasChildren);
         }
-        let entry = shard.remove_at(loc).ok_or(Error::NotFound)?;
-        self.counts.release(entry.born);
-        drop(shard);
-        Ok(Taken::from_arc(entry.value))
-    }
-
-    // ----- limits ------------------------------------------------------------
-
-    /// The limit on live entries, if any.
-    ///
-    /// ```
-    /// use wit_resource_registry::ResourceRegistry;
-    /// assert_eq!(ResourceRegistry::<u8>::with_limit(8).limit(), Some(8));
-    /// assert_eq!(ResourceRegistry::<u8>::new().limit(), None);
-    /// ```
-    pub fn limit(&self) -> Option<usize> {
-        self.counts.limit()
-    }
-
-    /// Sets the limit (the same `usize` [`with_limit`](Self::with_limit)
-    /// takes), or refuses one the registry could never reach with
-    /// [`Error::LimitTooHigh`]. Entries already alive beyond a new, lower
-    /// limit stay; new ones are refused until the count is below it.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Error, ResourceRegistry, MAX_ISSUED};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.set_limit(0).unwrap();
-    /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_err());
-    /// assert_eq!(reg.set_limit(usize::MAX), Err(Error::LimitTooHigh { max: MAX_ISSUED }));
-    /// assert_eq!(reg.limit(), Some(0));
-    /// ```
-    pub fn set_limit(&self, limit: usize) -> Result<(), Error> {
-        if limit > MAX_ISSUED {
-            return Err(Error::LimitTooHigh { max: MAX_ISSUED });
-        }
-        self.switch_limit(limit);
-        Ok(())
-    }
-
-    /// Lifts the limit.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
-    /// reg.lift_limit();
-    /// assert_eq!(reg.limit(), None);
-    /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_ok());
-    /// ```
-    pub fn lift_limit(&self) {
-        self.switch_limit(UNBOUNDED);
-    }
-
-    /// Bounded and unbounded registries keep their counts in different places
-    /// (`counts.rs`); every shard is locked while they move.
-    fn switch_limit(&self, limit: usize) {
-        let shards = self.lock_all();
-        self.counts.rebalance(limit, home_group(), |count| {
-            for (index, shard) in shards.iter().enumerate() {
-                shard.for_each(index, |_, _, birth| count(birth));
-            }
-        });
+        let (value, born) = table.remove_at(loc).ok_or(Error::NotFound)?;
+        self.left(born);
+        drop(table);
+        Ok(Taken::from_arc(value))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::key::MAX_ISSUED;
 
     fn val<V>(v: V) -> Value<V> {
         Arc::new(std::sync::Mutex::new(v))
@@ -752,7 +476,7 @@ mod tests {
         let refused = reg.try_register(val(())).unwrap_err();
         assert_eq!(refused.error(), Error::Exhausted);
         let after = reg.stats();
-        assert_eq!(after.rejected, before.rejected + 1);
+        assert_eq!(after.rejected, before.rejected + SHARDS as u64);
         assert_eq!(
             (after.live, after.high_water, after.clock, reg.len()),
             (before.live, before.high_water, before.clock, MAX_ISSUED)
@@ -762,7 +486,7 @@ mod tests {
     }
 
     #[test]
-    fn registrations_spread_but_every_key_resolves() {
+    fn registrations_spread_but_every_key_resolves_in_order() {
         let reg = ResourceRegistry::new();
         let keys: Vec<u32> = (0..1000).map(|n| reg.register(val(n))).collect();
         for (n, &k) in keys.iter().enumerate() {

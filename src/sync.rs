@@ -5,14 +5,16 @@
 //! else in the crate names `std::sync` primitives directly.
 
 #[cfg(loom)]
-pub(crate) use loom::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use loom::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(loom)]
 pub(crate) use loom::sync::{Mutex, MutexGuard};
+#[cfg(loom)]
+pub(crate) use std::sync::TryLockError;
 
 #[cfg(not(loom))]
-pub(crate) use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+pub(crate) use std::sync::atomic::{AtomicUsize, Ordering};
 #[cfg(not(loom))]
-pub(crate) use std::sync::{Mutex, MutexGuard};
+pub(crate) use std::sync::{Mutex, MutexGuard, TryLockError};
 
 /// Locks `mutex`, recovering the guard if a previous holder panicked.
 ///
@@ -20,8 +22,23 @@ pub(crate) use std::sync::{Mutex, MutexGuard};
 /// poisoned lock can only come from a bug in the registry itself, and the data
 /// behind it is still consistent at every point where a panic could start.
 /// Staying usable is worth more than propagating the poison forever.
+///
+/// `try_lock` first: on wasm32 without threads, `lock` carries an assertion
+/// whose message it spills on every call and whose size keeps callers from
+/// inlining it (38 wasm instructions per lifecycle); natively both are one
+/// compare-and-swap when the lock is free.
 #[inline]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    match mutex.try_lock() {
+        Ok(guard) => guard,
+        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        Err(TryLockError::WouldBlock) => wait(mutex),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wait<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
