@@ -151,13 +151,15 @@ impl<T> ResourceRegistry<T> {
         let root = table.locate(id).ok_or(Error::NotFound)?;
         let order = table.subtree(root);
         let mut ended = Vec::with_capacity(order.len());
+        let mut leaving = self.leaving();
         for loc in order {
             let raw = table.key_of(loc);
             if let Some((value, born)) = table.remove_at(loc) {
-                self.left(born);
+                leaving.add(born);
                 ended.push((raw, value));
             }
         }
+        leaving.finish();
         drop(table);
         Ok(ended
             .into_iter()

@@ -46,8 +46,10 @@ impl Count {
     }
 
     #[inline]
-    fn leave(&self) {
-        self.live.fetch_sub(1, Relaxed);
+    fn leave(&self, n: usize) {
+        if n > 0 {
+            self.live.fetch_sub(n, Relaxed);
+        }
     }
 }
 
@@ -87,10 +89,20 @@ impl<T> ResourceRegistry<T> {
     #[inline]
     pub(crate) fn left(&self, born: u64) {
         if !ONE_TABLE {
-            self.groups[(born & GROUP_MASK) as usize % GROUPS].leave();
+            self.groups[(born & GROUP_MASK) as usize % GROUPS].leave(1);
             if self.counting() {
-                self.counted.leave();
+                self.counted.leave(1);
             }
+        }
+    }
+
+    /// Entries leaving together (a drain, a tree), counted once per group
+    /// rather than once each: [`Leaving::add`] each birth, then
+    /// [`Leaving::finish`], under the locks of the shards they were in.
+    pub(crate) fn leaving(&self) -> Leaving<'_, T> {
+        Leaving {
+            registry: self,
+            per_group: [0; GROUPS],
         }
     }
 
@@ -117,7 +129,7 @@ impl<T> ResourceRegistry<T> {
     #[cold]
     pub(crate) fn unreserve(&self) {
         if self.counting() {
-            self.counted.leave();
+            self.counted.leave(1);
         }
     }
 
@@ -193,5 +205,33 @@ impl<T> ResourceRegistry<T> {
         }
         self.limit.store(limit, Relaxed);
         drop(tables);
+    }
+}
+
+/// See [`ResourceRegistry::leaving`].
+pub(crate) struct Leaving<'a, T> {
+    registry: &'a ResourceRegistry<T>,
+    per_group: [usize; GROUPS],
+}
+
+impl<T> Leaving<'_, T> {
+    #[inline]
+    pub(crate) fn add(&mut self, born: u64) {
+        if !ONE_TABLE {
+            self.per_group[(born & GROUP_MASK) as usize % GROUPS] += 1;
+        }
+    }
+
+    pub(crate) fn finish(self) {
+        if ONE_TABLE {
+            return;
+        }
+        let registry = self.registry;
+        for (group, &n) in registry.groups.iter().zip(&self.per_group) {
+            group.leave(n);
+        }
+        if registry.counting() {
+            registry.counted.leave(self.per_group.iter().sum());
+        }
     }
 }

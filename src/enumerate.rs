@@ -107,9 +107,11 @@ impl<T> ResourceRegistry<T> {
         let mut tables = self.lock_all();
         let live = tables.iter().map(|t| t.counters.live).sum();
         let mut out = Vec::with_capacity(live);
+        let mut leaving = self.leaving();
         for table in tables.iter_mut() {
-            table.drain_into(&mut out, |born| self.left(born));
+            out = table.drain_into(out, |born| leaving.add(born));
         }
+        leaving.finish();
         drop(tables);
         out
     }
@@ -236,7 +238,7 @@ impl<T> ResourceRegistry<T> {
             let c = table.counters;
             stats.live += c.live;
             stats.high_water += c.high_water;
-            stats.registered += c.registered;
+            stats.registered += c.registered();
             stats.rejected += c.rejected;
             stats.stale_lookups += c.stale_lookups;
             stats.unknown_lookups += c.unknown_lookups;

@@ -36,8 +36,10 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
+// Inline, so that the compiler sees the guard it returns is of the same
+// mutex; cold, so that the waiting stays off the fast path.
 #[cold]
-#[inline(never)]
+#[inline]
 fn wait<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     match mutex.lock() {
         Ok(guard) => guard,

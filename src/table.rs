@@ -28,7 +28,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
-use crate::key::{next_tag, slot_id, slot_index, GROUP_MASK, QUARANTINE, SLOTS_PER_SHARD};
+use crate::key::{
+    next_tag, slot_id, slot_index, GROUP_BITS, GROUP_MASK, QUARANTINE, SLOTS_PER_SHARD,
+};
 use crate::sync::{AtomicUsize, Ordering::Relaxed};
 use crate::tree::{Loc, Tree};
 
@@ -78,12 +80,23 @@ pub(crate) enum Id {
 pub(crate) struct Counters {
     pub(crate) live: usize,
     pub(crate) high_water: usize,
-    pub(crate) registered: u64,
+    registered: u64,
     pub(crate) rejected: u64,
     pub(crate) stale_lookups: u64,
     pub(crate) unknown_lookups: u64,
     /// The next birth tick.
     pub(crate) clock: u64,
+}
+
+impl Counters {
+    /// Entries ever added.
+    pub(crate) fn registered(&self) -> u64 {
+        if GROUP_BITS > 0 {
+            self.registered
+        } else {
+            self.clock
+        }
+    }
 }
 
 pub(crate) struct Table<T> {
@@ -350,6 +363,10 @@ fn fill<T>(counters: &mut Counters, slot: &mut Slot<T>, value: Value<T>, floor: 
     slot.born = born;
     counters.clock = (born | GROUP_MASK) + 1;
     counters.live += 1;
-    counters.registered += 1;
+    // With one shard there is no floor and no group: the clock moves on by
+    // one per registration and counts them (`Counters::registered`).
+    if GROUP_BITS > 0 {
+        counters.registered += 1;
+    }
     (slot.key, born)
 }

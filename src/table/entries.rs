@@ -182,9 +182,11 @@ impl<T> Table<T> {
     /// on at the next fill.
     pub(crate) fn drain_into(
         &mut self,
-        out: &mut Vec<(Key<T>, Value<T>)>,
+        // Owned, not borrowed: the loop then keeps the vector's length and
+        // capacity in locals rather than reloading them after every store.
+        mut out: Vec<(Key<T>, Value<T>)>,
         mut left: impl FnMut(u64),
-    ) {
+    ) -> Vec<(Key<T>, Value<T>)> {
         let before = out.len();
         // `prev` is the link to write next: `first` until a slot is vacated.
         let mut first = 0u64;
@@ -218,5 +220,6 @@ impl<T> Table<T> {
         }
         self.counters.live -= out.len() - before;
         self.settle();
+        out
     }
 }
