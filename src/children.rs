@@ -75,8 +75,11 @@ impl<T> ResourceRegistry<T> {
     ) -> Result<Place, Rejected<Value<T>>> {
         let (shard, parent) = route(parent.raw_id());
         let (_, floor) = home();
-        self.place_in(shard, Some(parent), value, floor)
-            .map_err(|(error, value)| Rejected::new(error, value))
+        match self.place_in(shard, Some(parent), value, floor) {
+            Ok(place) => Ok(place),
+            Err((Error::Exhausted, value)) => Err(self.exhausted(shard, Error::Exhausted, value)),
+            Err((error, value)) => Err(Rejected::new(error, value)),
+        }
     }
 
     /// The live children of `parent`, oldest first; empty when it has none or

@@ -209,7 +209,9 @@ impl<T> ResourceRegistry<T> {
     pub fn len(&self) -> usize {
         // Every shard locked at once: one cut, never above the limit.
         let tables = self.lock_all();
-        tables.iter().map(|t| t.counters.live).sum()
+        let live = tables.iter().map(|t| t.counters.live).sum();
+        drop(tables);
+        live
     }
 
     /// Whether no entry is alive.

@@ -19,8 +19,9 @@ use crate::table::Table;
 use crate::taken::Taken;
 
 impl<T> ResourceRegistry<T> {
-    pub(crate) fn lock_all(&self) -> Vec<MutexGuard<'_, Table<T>>> {
-        self.shards.iter().map(|shard| lock(shard)).collect()
+    /// Every shard's lock, in shard order.
+    pub(crate) fn lock_all(&self) -> [MutexGuard<'_, Table<T>>; SHARDS] {
+        std::array::from_fn(|shard| lock(&self.shards[shard]))
     }
 
     /// `each` applied to every live entry, in storage order, under the locks;

@@ -1,9 +1,10 @@
 //! [`Guard`]: an entry that removes itself when dropped, and only itself.
 //!
-//! A guard remembers its slot's whole generation, not a key: whatever
-//! happens to the entry (a drain, a `remove` elsewhere, its slot reused up to
-//! [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES) times, a caller inserting
-//! under its old number), the guard acts on its own entry or on nothing.
+//! A guard remembers its entry's slot and birth tick, not a key: a birth tick
+//! is unique in its shard and never wraps, so whatever happens to the entry
+//! (a drain, a `remove` elsewhere, its slot reused any number of times, a
+//! caller inserting under its old number), the guard acts on its own entry or
+//! on nothing.
 
 use std::fmt;
 use std::ops::Deref;

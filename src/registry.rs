@@ -285,14 +285,26 @@ impl<T> ResourceRegistry<T> {
     ) -> Result<Place, Rejected<Value<T>>> {
         for step in 1..SHARDS {
             if error != Error::Exhausted {
-                break;
+                return Err(Rejected::new(error, value));
             }
             match self.place_in((home + step) % SHARDS, None, value, floor) {
                 Ok(place) => return Ok(place),
                 Err(refused) => (error, value) = refused,
             }
         }
-        Err(Rejected::new(error, value))
+        Err(self.exhausted(home, error, value))
+    }
+
+    /// Counts a refusal for want of a slot, once, in `shard`.
+    #[cold]
+    pub(crate) fn exhausted(
+        &self,
+        shard: usize,
+        error: Error,
+        value: Value<T>,
+    ) -> Rejected<Value<T>> {
+        let (error, value) = self.table(shard).refuse(error, value);
+        Rejected::new(error, value)
     }
 
     /// Removes the entry a guard names.
@@ -476,7 +488,11 @@ mod tests {
         let refused = reg.try_register(val(())).unwrap_err();
         assert_eq!(refused.error(), Error::Exhausted);
         let after = reg.stats();
-        assert_eq!(after.rejected, before.rejected + SHARDS as u64);
+        assert_eq!(
+            after.rejected,
+            before.rejected + 1,
+            "one refusal, counted once"
+        );
         assert_eq!(
             (after.live, after.high_water, after.clock, reg.len()),
             (before.live, before.high_water, before.clock, MAX_ISSUED)

@@ -55,16 +55,18 @@ pub struct Stats {
     pub unknown_lookups: u64,
     /// The limit on live entries, if one is set.
     pub limit: Option<usize>,
-    /// The registry's logical clock, which orders the leak report: exactly one
-    /// tick per entry added (what `registered` counts), modulo 2^40. Nothing
-    /// else moves it: not a refusal, a replacement by `insert` (the entry
-    /// keeps its age), a lookup or a removal.
+    /// The registry's clock: exactly one tick per entry added (what
+    /// `registered` counts). Nothing else moves it: not a refusal, a
+    /// replacement by `insert` (the entry keeps its age), a lookup or a
+    /// removal.
     ///
-    /// An entry's birth tick ([`Leak::born`]) comes from the clock of the
-    /// registering thread's group of shards: one thread's entries are
-    /// numbered in the order it registered them, and so are all entries on
-    /// wasm32; entries from threads in different groups are numbered apart
-    /// and compare only roughly (no thread waits on another to number them).
+    /// The leak report orders entries by their birth ticks ([`Leak::born`]),
+    /// which each shard numbers itself. On wasm32 there is one shard, and the
+    /// ticks are this clock's. Natively a thread carries the last tick it was
+    /// given and no shard numbers its next entry below it, so one thread's
+    /// entries are numbered in the order it registered them wherever they are
+    /// stored, ticks need not start at 0, and entries of different threads
+    /// compare only roughly (no thread waits on another to number them).
     pub clock: u64,
 }
 
@@ -97,7 +99,7 @@ impl fmt::Display for Stats {
 pub struct Leak<T> {
     /// The entry's key.
     pub key: Key<T>,
-    /// The logical time it was added: its group's tick (see
+    /// The logical time it was added: its shard's tick (see
     /// [`Stats::clock`]).
     pub born: u64,
 }
@@ -144,7 +146,9 @@ impl<T> fmt::Debug for Leak<T> {
 pub struct LeakReport<T> {
     /// Live entries, oldest first.
     pub entries: Vec<Leak<T>>,
-    /// The registry's clock when the report was made.
+    /// The logical time of the report: every listed entry was born before
+    /// it (the highest tick any shard has reached; on wasm32, the registry's
+    /// clock).
     pub now: u64,
 }
 

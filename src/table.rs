@@ -278,7 +278,8 @@ impl<T> Table<T> {
             self.slots.push(slot);
             placed
         } else {
-            return Err(self.refuse(Error::Exhausted, value));
+            // Not counted here: the registry may find room in another shard.
+            return Err((Error::Exhausted, value));
         };
         self.settle();
         Ok(placed)
