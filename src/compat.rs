@@ -190,9 +190,42 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn register(&self, value: Value<T>) -> u32 {
-        match self.place(value) {
+        // The fast path alone, small enough to inline into the caller: any
+        // other case goes out of line in one call that returns the id.
+        let (home, floor) = home();
+        let mut table = self.table(home);
+        let value = if self.counting() {
+            value
+        } else {
+            match table.insert_fast(value, floor) {
+                Ok((key, born)) => {
+                    self.entered(born);
+                    drop(table);
+                    saw(born);
+                    return key;
+                }
+                Err(value) => value,
+            }
+        };
+        drop(table);
+        self.register_slow(home, value, floor)
+    }
+
+    /// [`register`](Self::register) past the fast path: the slow path, other
+    /// shards, or `0` with the value dropped.
+    #[cold]
+    #[inline(never)]
+    fn register_slow(&self, home: usize, value: Value<T>, floor: u64) -> u32 {
+        let placed = match self.place_in(home, None, value, floor) {
+            Ok(place) => Ok(place),
+            Err((error, value)) => self.place_elsewhere(home, error, value, floor),
+        };
+        match placed {
             Ok(place) => place.key,
-            Err(refused) => refuse_quietly(refused),
+            Err(refused) => {
+                drop(refused);
+                0
+            }
         }
     }
 
@@ -223,12 +256,4 @@ impl<T> ResourceRegistry<T> {
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
-}
-
-/// Drops a refused value out of line, answering the `0` that names nothing.
-#[cold]
-#[inline(never)]
-fn refuse_quietly<V>(refused: Rejected<V>) -> u32 {
-    drop(refused);
-    0
 }

@@ -125,12 +125,15 @@ impl<T> ResourceRegistry<T> {
         }
     }
 
-    /// A reserved entry was refused for want of a slot after all.
+    /// A refused registration: if it was counted in advance (a bounded
+    /// registry with several shards) and then found no slot, it is counted
+    /// out again.
     #[cold]
-    pub(crate) fn unreserve(&self) {
-        if self.counting() {
+    pub(crate) fn unreserve(&self, refused: Refused<T>) -> Refused<T> {
+        if refused.0 == Error::Exhausted && self.counting() {
             self.counted.leave(1);
         }
+        refused
     }
 
     // ----- limits ------------------------------------------------------------

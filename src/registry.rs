@@ -255,12 +255,7 @@ impl<T> ResourceRegistry<T> {
                 saw(born);
                 Ok(Place { shard, key, born })
             }
-            Err(refused) => {
-                if refused.0 == Error::Exhausted {
-                    self.unreserve();
-                }
-                Err(refused)
-            }
+            Err(refused) => Err(self.unreserve(refused)),
         }
     }
 
@@ -276,7 +271,7 @@ impl<T> ResourceRegistry<T> {
     }
 
     #[cold]
-    fn place_elsewhere(
+    pub(crate) fn place_elsewhere(
         &self,
         home: usize,
         mut error: Error,

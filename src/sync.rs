@@ -29,22 +29,23 @@ pub(crate) use std::sync::{Mutex, MutexGuard, TryLockError};
 /// compare-and-swap when the lock is free.
 #[inline]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    match mutex.try_lock() {
-        Ok(guard) => guard,
-        Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
-        Err(TryLockError::WouldBlock) => wait(mutex),
+    loop {
+        match mutex.try_lock() {
+            Ok(guard) => return guard,
+            Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+            Err(TryLockError::WouldBlock) => wait(mutex),
+        }
     }
 }
 
-// Inline, so that the compiler sees the guard it returns is of the same
-// mutex; cold, so that the waiting stays off the fast path.
+/// Waits until `mutex` is free. The guard it gets is let go at once and the
+/// lock tried again, so that every guard `lock` returns comes from
+/// `try_lock`, which the compiler can see is of `mutex` itself (a guard from
+/// an out-of-line `lock` would cost every caller a copy of the pointer).
 #[cold]
-#[inline]
-fn wait<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    match mutex.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    }
+#[inline(never)]
+fn wait<T>(mutex: &Mutex<T>) {
+    drop(mutex.lock());
 }
 
 /// Aligns its content to its own 128 bytes so that shards written by

@@ -171,6 +171,21 @@ impl<T> Table<T> {
         floor: u64,
         cap: Option<&AtomicUsize>,
     ) -> Result<(u32, u64), Refused<T>> {
+        match self.insert_fast(value, floor) {
+            Ok(placed) => Ok(placed),
+            Err(value) => self.insert_slow(shard, value, floor, cap),
+        }
+    }
+
+    /// [`insert`](Self::insert) while below the fast path's threshold: the
+    /// queue's head, no limit or high-water mark to check. `Err` hands the
+    /// value back for the slow path.
+    #[inline]
+    pub(crate) fn insert_fast(
+        &mut self,
+        value: Value<T>,
+        floor: u64,
+    ) -> Result<(u32, u64), Value<T>> {
         if self.counters.live < self.fast_limit {
             // More than QUARANTINE slots wait: the head exists, and the queue
             // is not empty once it has left.
@@ -179,7 +194,7 @@ impl<T> Table<T> {
                 return Ok(fill(&mut self.counters, slot, value, floor));
             }
         }
-        self.insert_slow(shard, value, floor, cap)
+        Err(value)
     }
 
     /// Removes the entry under issued key `raw` (`None` for anything else,
