@@ -8,11 +8,12 @@
 
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Rejected};
 use crate::key::{slot_index, wide, Key, WideKey};
 use crate::registry::ResourceRegistry;
+use crate::sync::lock_value;
 use crate::table::Id;
 use crate::taken::Taken;
 
@@ -173,7 +174,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// ```
     pub fn with<U>(&self, f: impl FnOnce(&mut T) -> U) -> Option<U> {
         let value = self.get()?;
-        let mut guard = value.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut guard = lock_value(&value);
         Some(f(&mut guard))
     }
 

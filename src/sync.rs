@@ -48,6 +48,18 @@ fn wait<T>(mutex: &Mutex<T>) {
     drop(mutex.lock());
 }
 
+/// [`lock`] for the values users store, which are std's `Mutex` also under
+/// loom (only the registry's own locks are modelled).
+#[cfg(not(loom))]
+pub(crate) use lock as lock_value;
+
+#[cfg(loom)]
+pub(crate) fn lock_value<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Aligns its content to its own 128 bytes so that shards written by
 /// different threads do not share a cache line, nor the pair of lines x86
 /// cores prefetch together.

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::sync::lock_value;
+
 /// The value of an entry that has left the registry: the owned `T` when the
 /// registry held the last reference, the shared `Arc<Mutex<T>>` when clones
 /// are still alive elsewhere (a child holding its parent, a `get` kept by the
@@ -53,10 +55,7 @@ impl<T> Taken<T> {
     pub fn with<R>(&mut self, f: impl FnOnce(&mut T) -> R) -> R {
         match self {
             Taken::Owned(value) => f(value),
-            Taken::Shared(shared) => {
-                let mut guard = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                f(&mut guard)
-            }
+            Taken::Shared(shared) => f(&mut lock_value(shared)),
         }
     }
 

@@ -153,6 +153,11 @@ pub(crate) fn children(parent: Key<Node>) -> Vec<Key<Node>> {
 /// The node out of what `take` handed over: moved out directly when owned,
 /// from under its lock when some clone still shares it (a provider
 /// placeholder is left in the shared cell, which is gone from the registry).
-fn into_node(mut taken: Taken<Node>) -> Node {
-    taken.with(|node| std::mem::replace(node, Node::Provider))
+fn into_node(taken: Taken<Node>) -> Node {
+    match taken {
+        Taken::Owned(node) => node,
+        Taken::Shared(shared) => {
+            std::mem::replace(&mut *crate::lock::lock(&shared), Node::Provider)
+        }
+    }
 }
