@@ -92,6 +92,7 @@ fn next_group() -> usize {
 #[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
+    use crate::key::GROUP_BITS;
 
     #[test]
     fn a_thread_rotates_through_its_group_and_carries_its_clock() {
@@ -107,12 +108,12 @@ mod tests {
                 GROUP
             );
             assert!(shards.iter().all(|s| s / GROUP == first / GROUP));
-            saw(41 << 2);
-            assert_eq!(home().1, (42 << 2) | group);
-            saw(7 << 2);
+            saw(41 << GROUP_BITS);
+            assert_eq!(home().1, (42 << GROUP_BITS) | group);
+            saw(7 << GROUP_BITS);
             assert_eq!(
                 home().1,
-                (42 << 2) | group,
+                (42 << GROUP_BITS) | group,
                 "a thread's clock never goes back"
             );
         })

@@ -23,25 +23,31 @@ pub(crate) use std::sync::{Mutex, MutexGuard, TryLockError};
 /// behind it is still consistent at every point where a panic could start.
 /// Staying usable is worth more than propagating the poison forever.
 ///
-/// `try_lock` first: on wasm32 without threads, `lock` carries an assertion
-/// whose message it spills on every call and whose size keeps callers from
-/// inlining it (38 wasm instructions per lifecycle); natively both are one
-/// compare-and-swap when the lock is free.
+/// On wasm32 without threads, `try_lock` first: `lock` there carries an
+/// assertion whose message it spills on every call, and whose size keeps
+/// callers from inlining it (38 wasm instructions per lifecycle). The lock is
+/// never held when it is taken there (no user code runs under it), so the
+/// loop ends at once; every guard comes from `try_lock`, which the compiler
+/// can see is of `mutex` itself. Natively `lock` is one compare-and-swap
+/// when free and waits properly when not.
 #[inline]
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    loop {
-        match mutex.try_lock() {
-            Ok(guard) => return guard,
-            Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
-            Err(TryLockError::WouldBlock) => wait(mutex),
+    if cfg!(all(target_family = "wasm", not(target_feature = "atomics"))) {
+        loop {
+            match mutex.try_lock() {
+                Ok(guard) => return guard,
+                Err(TryLockError::Poisoned(poisoned)) => return poisoned.into_inner(),
+                Err(TryLockError::WouldBlock) => wait(mutex),
+            }
         }
+    }
+    match mutex.lock() {
+        Ok(guard) => guard,
+        Err(poisoned) => poisoned.into_inner(),
     }
 }
 
-/// Waits until `mutex` is free. The guard it gets is let go at once and the
-/// lock tried again, so that every guard `lock` returns comes from
-/// `try_lock`, which the compiler can see is of `mutex` itself (a guard from
-/// an out-of-line `lock` would cost every caller a copy of the pointer).
+/// Waits until `mutex` is free (where it can be held by someone else).
 #[cold]
 #[inline(never)]
 fn wait<T>(mutex: &Mutex<T>) {
