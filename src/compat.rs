@@ -9,7 +9,7 @@ use crate::error::{Error, Rejected};
 use crate::home::{home, saw};
 use crate::key::{shard_of, AsKey, MAX_CALLER_ID};
 use crate::registry::{route, ResourceRegistry, Value};
-use crate::table::{Id, Table};
+use crate::table::{Filled, Id, Table};
 
 impl<T> ResourceRegistry<T> {
     /// Stores `value` under a caller-chosen `id`, returning the value it
@@ -198,7 +198,7 @@ impl<T> ResourceRegistry<T> {
             value
         } else {
             match table.insert_fast(value, floor) {
-                Ok((key, born)) => {
+                Ok(Filled { key, born, .. }) => {
                     self.entered(born);
                     drop(table);
                     saw(born);

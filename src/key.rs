@@ -10,9 +10,11 @@
 //!   moves on each time the slot is filled, skipping 0. So an issued key is
 //!   never below `2^20`, and its tag comes back only after 4095 fills.
 //!
-//! A [`WideKey`] carries, above the same slot id, a 44-bit tag taken from the
-//! entry's birth tick, which is unique in its shard and never wraps: every
-//! wide key is at least `2^32`, so it cannot be confused with a `u32` one.
+//! A [`WideKey`] carries, above the same slot id, a 44-bit tag: natively the
+//! count of the slot's fills (its `u32` tag and, in the slot's padding, how
+//! many times that tag wrapped), on 32-bit targets, where a slot has no room
+//! to spare, the entry's birth tick. Every wide key is at least `2^32`, so it
+//! cannot be confused with a `u32` one.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -48,18 +50,27 @@ const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
 /// Distinct tags a wide key can carry: every 44-bit value from `2^12` up.
 const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
 
-/// How many registrations a process makes, at least, before a stale
-/// [`WideKey`] can resolve again: `2^44 - 2^12`, over `1.7 * 10^13`, on every
-/// target. A guard compares the whole birth tick and never resolves again.
+/// How long a stale [`WideKey`] stays dead.
 ///
-/// A wide key's tag is its entry's birth tick modulo this number. Ticks only
-/// grow in a shard, by one per registration or to the registering thread's
-/// own clock (`home.rs`), and no clock runs ahead of the registrations made:
-/// a tag comes back only once some clock has passed this number.
+/// On 64-bit targets, until its slot has been filled again `4095 * (2^32 -
+/// 1)` times: a wide key carries the count of its slot's fills, and two fills
+/// of a slot are at least 1,025 registrations apart (see
+/// [`KEY_REISSUE_BOUND`]), so that is over `1.8 * 10^16` registrations.
+///
+/// On 32-bit targets (wasm32), whose 16-byte slots have no room for that
+/// count, for `2^44 - 2^12` registrations (over `1.7 * 10^13`): a wide key
+/// carries its entry's birth tick, and ticks grow by at least one per
+/// registration in a shard (or to the registering thread's own clock, which
+/// runs no further ahead than the registrations made). A guard compares the
+/// whole birth tick and never resolves again, on any target.
 ///
 /// ```
 /// assert!(wit_resource_registry::WIDE_KEY_REUSES > 17_000_000_000_000);
 /// ```
+#[cfg(target_pointer_width = "64")]
+pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS * (WIDE_TAGS / (NARROW_TAGS + 1));
+/// See the 64-bit docs: `2^44 - 2^12` registrations on this 32-bit target.
+#[cfg(not(target_pointer_width = "64"))]
 pub const WIDE_KEY_REUSES: u64 = WIDE_TAGS;
 
 /// Bits of the slot id that select a shard. A wasm32 build without the
@@ -141,28 +152,71 @@ pub(crate) fn slot_id(shard: usize, index: usize) -> u32 {
     ((index as u32) << SHARD_BITS) | shard as u32
 }
 
-/// The key of a slot's next entry: the tag moves on, skipping 0.
+/// The key of a slot's next entry: the tag moves on, skipping 0; `wraps`
+/// counts the times it came back (see [`Wraps`]).
 #[inline]
-pub(crate) fn next_tag(key: u32) -> u32 {
+pub(crate) fn next_tag(key: u32, wraps: &mut Wraps) -> u32 {
     let next = key.wrapping_add(ISSUED_FROM);
     if next < ISSUED_FROM {
+        wrapped(wraps);
         next + ISSUED_FROM
     } else {
         next
     }
 }
 
-/// A wide key's tag for the entry born `born`: from its tick, which grows in
-/// its shard with every registration.
+/// What a slot keeps for its wide keys beyond its key and birth tick: on
+/// 64-bit targets, how many times its `u32` tag wrapped, in four bytes the
+/// slot's alignment leaves free; on 32-bit targets nothing (the birth tick
+/// serves).
+#[cfg(target_pointer_width = "64")]
+pub(crate) type Wraps = u32;
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) type Wraps = ();
+
+#[cfg(target_pointer_width = "64")]
+#[cold]
+fn wrapped(wraps: &mut Wraps) {
+    *wraps = wraps.wrapping_add(1);
+}
+#[cfg(not(target_pointer_width = "64"))]
 #[inline]
-fn wide_tag(born: u64) -> u64 {
-    (born >> GROUP_BITS) % WIDE_TAGS + WIDE_TAG_MIN
+fn wrapped(_: &mut Wraps) {}
+
+/// What a wide key of the entry under `key`, born `born`, counts.
+#[cfg(target_pointer_width = "64")]
+#[inline]
+pub(crate) fn stamp(key: u32, wraps: Wraps, _born: u64) -> u64 {
+    fills(key, wraps)
+}
+#[cfg(not(target_pointer_width = "64"))]
+#[inline]
+pub(crate) fn stamp(_key: u32, _wraps: Wraps, born: u64) -> u64 {
+    ticks(born)
 }
 
-/// The wide key of the entry born `born` under `key`.
+/// The count of a slot's fills: its tag, and the times the tag wrapped.
+#[cfg_attr(not(target_pointer_width = "64"), allow(dead_code))]
+fn fills(key: u32, wraps: u32) -> u64 {
+    u64::from(wraps) << (32 - SLOT_ID_BITS) | u64::from(key >> SLOT_ID_BITS)
+}
+
+/// A birth tick without the group in its low bits.
+#[cfg_attr(target_pointer_width = "64", allow(dead_code))]
+fn ticks(born: u64) -> u64 {
+    born >> GROUP_BITS
+}
+
+/// A wide key's tag for `stamp`.
 #[inline]
-pub(crate) fn wide(key: u32, born: u64) -> u64 {
-    wide_tag(born) << SLOT_ID_BITS | u64::from(key & SLOT_ID_MASK)
+fn wide_tag(stamp: u64) -> u64 {
+    stamp % WIDE_TAGS + WIDE_TAG_MIN
+}
+
+/// The wide key of the entry under `key` whose [`stamp`] is `stamp`.
+#[inline]
+pub(crate) fn wide(key: u32, stamp: u64) -> u64 {
+    wide_tag(stamp) << SLOT_ID_BITS | u64::from(key & SLOT_ID_MASK)
 }
 
 /// The `u32` id whose slot a wide key names (its tag 0, so that it matches
@@ -172,10 +226,10 @@ pub(crate) fn split_wide(raw: u64) -> (u32, u64) {
     (raw as u32 & SLOT_ID_MASK, raw >> SLOT_ID_BITS)
 }
 
-/// Whether an entry born `born` carries wide tag `tag`.
+/// Whether the entry whose [`stamp`] is `stamp` carries wide tag `tag`.
 #[inline]
-pub(crate) fn wide_matches(born: u64, tag: u64) -> bool {
-    wide_tag(born) == tag
+pub(crate) fn wide_matches(stamp: u64, tag: u64) -> bool {
+    wide_tag(stamp) == tag
 }
 
 /// A typed `u32` key into a [`ResourceRegistry<T>`](crate::ResourceRegistry).
@@ -264,8 +318,8 @@ impl<T> Key<T> {
 }
 
 /// A typed `u64` key: the same entry as a [`Key`], with enough tag bits that
-/// a stale one stays dead for [`WIDE_KEY_REUSES`] later registrations into its
-/// shard (over 17 trillion).
+/// a stale one stays dead far longer (see [`WIDE_KEY_REUSES`]: over `10^16`
+/// registrations on 64-bit targets, over `10^13` on 32-bit ones).
 ///
 /// For ids that travel in WIT records and may outlive their entry: parent
 /// references, context ids, anything a caller may hand back much later. Every
@@ -455,7 +509,7 @@ mod tests {
 
     #[test]
     fn tags_skip_zero_and_come_back_after_4095_fills() {
-        let first = next_tag(slot_id(SHARDS - 1, 5));
+        let first = next_tag(slot_id(SHARDS - 1, 5), &mut Wraps::default());
         let mut key = first;
         let mut seen = std::collections::HashSet::new();
         for _ in 0..NARROW_TAGS {
@@ -463,22 +517,46 @@ mod tests {
             assert_eq!(slot_index(key), 5);
             assert_eq!(shard_of(key), SHARDS - 1);
             assert!(seen.insert(key));
-            key = next_tag(key);
+            key = next_tag(key, &mut Wraps::default());
         }
         assert_eq!(key, first);
         assert_eq!(KEY_REISSUE_BOUND, 4_196_351);
     }
 
     #[test]
+    fn both_wide_stamps_tell_every_fill_of_a_slot_apart() {
+        // The count of fills, as 64-bit targets keep it: one more per fill,
+        // the tag's wraps carried above it.
+        let mut key = next_tag(slot_id(0, 9), &mut 0);
+        let mut wraps = 0u32;
+        let mut last = fills(key, wraps);
+        for _ in 0..3 * NARROW_TAGS {
+            let mut w = wraps;
+            key = next_tag(key, &mut w);
+            #[cfg(target_pointer_width = "64")]
+            assert_eq!(w, wraps + u32::from(key >> SLOT_ID_BITS == 1));
+            wraps += u32::from(key >> SLOT_ID_BITS == 1);
+            let now = fills(key, wraps);
+            assert!(now > last, "{} after {}", now, last);
+            last = now;
+        }
+        assert_eq!(wraps, 3);
+        // The birth tick, as 32-bit targets use it: the group bits aside.
+        assert_eq!(ticks(5 << GROUP_BITS | GROUP_MASK), 5);
+        #[cfg(target_pointer_width = "64")]
+        assert_eq!(WIDE_KEY_REUSES, 4095 * (u64::from(u32::MAX)));
+    }
+
+    #[test]
     fn wide_keys_sit_above_u32_and_carry_their_slot() {
-        for born in [0, 1, WIDE_TAGS - 1, WIDE_TAGS, u64::MAX] {
-            let key = next_tag(slot_id(3 % SHARDS, 77));
-            let w = wide(key, born);
+        for stamp in [0, 1, WIDE_TAGS - 1, WIDE_TAGS, u64::MAX] {
+            let key = next_tag(slot_id(3 % SHARDS, 77), &mut Wraps::default());
+            let w = wide(key, stamp);
             assert!(w > u64::from(u32::MAX));
             let (slot, tag) = split_wide(w);
             assert_eq!(slot_index(slot), 77);
-            assert!(wide_matches(born, tag));
-            assert!(!wide_matches(born.wrapping_add(1 << GROUP_BITS), tag));
+            assert!(wide_matches(stamp, tag));
+            assert!(!wide_matches(stamp.wrapping_add(1), tag));
         }
     }
 

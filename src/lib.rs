@@ -148,8 +148,8 @@
 //! * Typed [`Key`]s (a span key does not compile on an exporter registry),
 //!   convertible to and from `u32`, that stay dead for over `2^22`
 //!   registrations once their entry is gone ([`KEY_REISSUE_BOUND`]), and
-//!   [`WideKey`]s (`u64`) that cannot resolve again before the process has
-//!   made over `1.7 * 10^13` registrations ([`WIDE_KEY_REUSES`]).
+//!   [`WideKey`]s (`u64`) that stay dead for over `10^16` registrations
+//!   (over `10^13` on 32-bit targets such as wasm32; [`WIDE_KEY_REUSES`]).
 //! * Guards that act on their own entry only: [`Registration`] (borrowing a
 //!   `static` registry) and [`OwnedRegistration`] (for a registry in an
 //!   `Arc`), with [`with`](Guard::with) for access under the value's lock.

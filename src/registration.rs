@@ -11,7 +11,7 @@ use std::ops::Deref;
 use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Rejected};
-use crate::key::{slot_index, wide, Key, WideKey};
+use crate::key::{slot_index, stamp, wide, Key, WideKey, Wraps};
 use crate::registry::ResourceRegistry;
 use crate::sync::lock_value;
 use crate::table::Id;
@@ -23,6 +23,7 @@ use crate::taken::Taken;
 pub(crate) struct Place {
     pub(crate) shard: usize,
     pub(crate) key: u32,
+    pub(crate) wraps: Wraps,
     pub(crate) born: u64,
 }
 
@@ -120,7 +121,10 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// assert_eq!(reg.wide_key(entry.key()), Some(entry.wide_key()));
     /// ```
     pub fn wide_key(&self) -> WideKey<T> {
-        WideKey::from_raw(wide(self.place.key, self.place.born))
+        let Place {
+            key, wraps, born, ..
+        } = self.place;
+        WideKey::from_raw(wide(key, stamp(key, wraps, born)))
     }
 
     /// The registry the entry lives in.

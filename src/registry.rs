@@ -17,7 +17,7 @@ use crate::home::{home, saw};
 use crate::key::{shard_of, slot_index, split_wide, AsKey, Key, WideKey, GROUPS, SHARDS};
 use crate::registration::{OwnedRegistration, Place, Registration};
 use crate::sync::{lock, AtomicUsize, CachePadded, Mutex, MutexGuard};
-use crate::table::{Id, Refused, Table, UNBOUNDED};
+use crate::table::{Filled, Id, Refused, Table, UNBOUNDED};
 use crate::taken::Taken;
 use crate::tree::Loc;
 
@@ -51,8 +51,8 @@ pub(crate) use crate::table::Value;
 /// * **Issued keys**, from [`register`](Self::register) and its variants, are
 ///   `2^20` or more and generational: once removed, a [`Key`] stays dead for at
 ///   least [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) (over `2^22`) later
-///   registrations, and a [`WideKey`] for over `1.7 * 10^13`
-///   ([`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
+///   registrations, and a [`WideKey`] for over `10^16` (`10^13` on 32-bit
+///   targets, [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
@@ -246,14 +246,19 @@ impl<T> ResourceRegistry<T> {
             value
         };
         match table.insert(shard, value, floor, self.cap()) {
-            Ok((key, born)) => {
+            Ok(Filled { key, wraps, born }) => {
                 if let Some(parent) = parent {
                     table.link(parent, Loc::Slot(slot_index(key) as u32));
                 }
                 self.entered(born);
                 drop(table);
                 saw(born);
-                Ok(Place { shard, key, born })
+                Ok(Place {
+                    shard,
+                    key,
+                    wraps,
+                    born,
+                })
             }
             Err(refused) => Err(self.unreserve(refused)),
         }

@@ -15,8 +15,8 @@
 //! [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) registrations.
 //!
 //! A birth tick is unique in its table and only grows, so it is also a
-//! guard's exact generation and a wide key's tag: no generation word per
-//! slot.
+//! guard's exact generation (and, on 32-bit targets, a wide key's tag): no
+//! generation word per slot.
 //!
 //! Registration is one comparison of the live count against `fast_limit`, a
 //! threshold that folds the quarantine, the limit and the high-water mark
@@ -29,7 +29,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::Error;
 use crate::key::{
-    next_tag, slot_id, slot_index, GROUP_BITS, GROUP_MASK, QUARANTINE, SLOTS_PER_SHARD,
+    next_tag, slot_id, slot_index, Wraps, GROUP_BITS, GROUP_MASK, QUARANTINE, SLOTS_PER_SHARD,
 };
 use crate::sync::{AtomicUsize, Ordering::Relaxed};
 use crate::tree::{Loc, Tree};
@@ -59,11 +59,23 @@ pub(crate) const UNBOUNDED: usize = usize::MAX;
 struct Slot<T> {
     /// The key of the entry here, or of the last one.
     key: u32,
+    /// For wide keys: natively the times the key's tag wrapped (in bytes
+    /// the slot's alignment leaves free), nothing on 32-bit targets.
+    wraps: Wraps,
     /// `Some` while occupied.
     value: Option<Value<T>>,
     /// Occupied: the entry's birth tick. Vacant: the next queued slot's index
     /// plus one (`0` ends the queue).
     born: u64,
+}
+
+/// Where a registration landed in its table: the key, what its wide keys
+/// count, and the birth tick (the guard's generation).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Filled {
+    pub(crate) key: u32,
+    pub(crate) wraps: Wraps,
+    pub(crate) born: u64,
 }
 
 /// What names an entry inside its table.
@@ -172,7 +184,7 @@ impl<T> Table<T> {
         value: Value<T>,
         floor: u64,
         cap: Option<&AtomicUsize>,
-    ) -> Result<(u32, u64), Refused<T>> {
+    ) -> Result<Filled, Refused<T>> {
         match self.insert_fast(value, floor) {
             Ok(placed) => Ok(placed),
             Err(value) => self.insert_slow(shard, value, floor, cap),
@@ -183,11 +195,7 @@ impl<T> Table<T> {
     /// queue's head, no limit or high-water mark to check. `Err` hands the
     /// value back for the slow path.
     #[inline]
-    pub(crate) fn insert_fast(
-        &mut self,
-        value: Value<T>,
-        floor: u64,
-    ) -> Result<(u32, u64), Value<T>> {
+    pub(crate) fn insert_fast(&mut self, value: Value<T>, floor: u64) -> Result<Filled, Value<T>> {
         if self.counters.live < self.fast_limit {
             // More than QUARANTINE slots wait: the head exists, and the queue
             // is not empty once it has left.
@@ -265,7 +273,7 @@ impl<T> Table<T> {
         value: Value<T>,
         floor: u64,
         cap: Option<&AtomicUsize>,
-    ) -> Result<(u32, u64), Refused<T>> {
+    ) -> Result<Filled, Refused<T>> {
         self.learn_cap(cap);
         if self.counters.live >= self.cap {
             return Err(self.refuse(Error::Full { limit: self.cap }, value));
@@ -288,6 +296,7 @@ impl<T> Table<T> {
             }
             let mut slot = Slot {
                 key: slot_id(shard, self.slots.len()),
+                wraps: Wraps::default(),
                 value: None,
                 born: 0,
             };
@@ -353,10 +362,11 @@ impl<T> Table<T> {
         }
         let mut slot = Slot {
             key: 0,
+            wraps: Wraps::default(),
             value: None,
             born: 0,
         };
-        let (_, born) = fill(&mut self.counters, &mut slot, value, floor);
+        let Filled { born, .. } = fill(&mut self.counters, &mut slot, value, floor);
         if let Some(value) = slot.value {
             self.named
                 .get_or_insert_with(HashMap::new)
@@ -371,9 +381,9 @@ impl<T> Table<T> {
 /// low [`GROUP_BITS`](crate::key::GROUP_BITS) name the registering thread's
 /// group: the birth carries them, the clock moves on past them.
 #[inline]
-fn fill<T>(counters: &mut Counters, slot: &mut Slot<T>, value: Value<T>, floor: u64) -> (u32, u64) {
+fn fill<T>(counters: &mut Counters, slot: &mut Slot<T>, value: Value<T>, floor: u64) -> Filled {
     let born = counters.clock.max(floor & !GROUP_MASK) | (floor & GROUP_MASK);
-    slot.key = next_tag(slot.key);
+    slot.key = next_tag(slot.key, &mut slot.wraps);
     // The slot is vacant: nothing is displaced, and nothing needs dropping
     // (which would be code on the fast path for a case that cannot happen).
     debug_assert!(slot.value.is_none());
@@ -386,5 +396,9 @@ fn fill<T>(counters: &mut Counters, slot: &mut Slot<T>, value: Value<T>, floor: 
     if GROUP_BITS > 0 {
         counters.registered += 1;
     }
-    (slot.key, born)
+    Filled {
+        key: slot.key,
+        wraps: slot.wraps,
+        born,
+    }
 }

@@ -3,7 +3,7 @@
 //! enumeration).
 
 use super::{Id, Table, Value};
-use crate::key::{slot_index, split_wide, wide, wide_matches, Key, ISSUED_FROM};
+use crate::key::{slot_index, split_wide, stamp, wide, wide_matches, Key, ISSUED_FROM};
 use crate::tree::Loc;
 
 impl<T> Table<T> {
@@ -60,7 +60,9 @@ impl<T> Table<T> {
                 return named.contains_key(&raw).then_some(Loc::Caller(raw));
             }
             (Id::Raw(raw), Some(slot)) => slot.key == raw,
-            (Id::Wide(raw), Some(slot)) => wide_matches(slot.born, split_wide(raw).1),
+            (Id::Wide(raw), Some(slot)) => {
+                wide_matches(stamp(slot.key, slot.wraps, slot.born), split_wide(raw).1)
+            }
             (Id::Exact(_, born), Some(slot)) => slot.born == born,
             (_, None) => false,
         };
@@ -91,7 +93,7 @@ impl<T> Table<T> {
         match loc {
             Loc::Slot(index) => {
                 let slot = self.slots.get(index as usize)?;
-                Some(wide(slot.key, slot.born))
+                Some(wide(slot.key, stamp(slot.key, slot.wraps, slot.born)))
             }
             Loc::Caller(_) => None,
         }

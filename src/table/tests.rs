@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::*;
-use crate::key::{wide, GROUP_BITS, SHARDS};
+use crate::key::{stamp, wide, GROUP_BITS, SHARDS};
 
 fn val(v: u32) -> Value<u32> {
     Arc::new(Mutex::new(v))
@@ -15,7 +15,7 @@ fn cap(limit: usize) -> AtomicUsize {
 }
 
 fn register(t: &mut Table<u32>, v: u32) -> u32 {
-    t.insert(0, val(v), 0, None).ok().unwrap().0
+    t.insert(0, val(v), 0, None).ok().unwrap().key
 }
 
 fn value(t: &Table<u32>, raw: u32) -> Option<u32> {
@@ -81,7 +81,7 @@ fn the_fast_path_stops_at_the_limit_and_the_high_water_mark() {
     }
     t.set_cap(UNBOUNDED);
     for n in 0..2000 {
-        let k = t.insert(0, val(n), 0, None).ok().unwrap().0;
+        let k = t.insert(0, val(n), 0, None).ok().unwrap().key;
         t.remove(k).unwrap();
     }
     assert_eq!(t.counters.high_water, 3);
@@ -106,7 +106,7 @@ fn keys_guards_and_wide_keys_name_one_entry_only() {
     let mut t = Table::new();
     let k = register(&mut t, 1);
     let born = t.slots[0].born;
-    let w = wide(k, born);
+    let w = wide(k, stamp(k, t.slots[0].wraps, born));
     assert_eq!(t.find(Id::Wide(w)), Some(Loc::Slot(0)));
     assert_eq!(t.find(Id::Exact(0, born)), Some(Loc::Slot(0)));
     t.remove(k).unwrap();
@@ -121,9 +121,13 @@ fn keys_guards_and_wide_keys_name_one_entry_only() {
 #[test]
 fn births_follow_the_clock_and_the_floor() {
     let mut t = Table::new();
-    let (_, a) = t.insert(0, val(0), 0, None).ok().unwrap();
-    let (_, b) = t.insert(0, val(1), 40 << GROUP_BITS, None).ok().unwrap();
-    let (_, c) = t.insert(0, val(2), 0, None).ok().unwrap();
+    let a = t.insert(0, val(0), 0, None).ok().unwrap().born;
+    let b = t
+        .insert(0, val(1), 40 << GROUP_BITS, None)
+        .ok()
+        .unwrap()
+        .born;
+    let c = t.insert(0, val(2), 0, None).ok().unwrap().born;
     assert_eq!((a, b, c), (0, 40 << GROUP_BITS, 41 << GROUP_BITS));
     assert_eq!(
         t.counters.registered(),
@@ -173,6 +177,6 @@ fn the_threshold_counts_named_entries_as_not_in_slots() {
 #[test]
 fn slot_ids_carry_the_shard() {
     let mut t = Table::new();
-    let k = t.insert(SHARDS - 1, val(0), 0, None).ok().unwrap().0;
+    let k = t.insert(SHARDS - 1, val(0), 0, None).ok().unwrap().key;
     assert_eq!(crate::key::shard_of(k), SHARDS - 1);
 }
