@@ -283,16 +283,21 @@ impl<T> ResourceRegistry<T> {
         mut value: Value<T>,
         floor: u64,
     ) -> Result<Place, Rejected<Value<T>>> {
+        // Only a shard out of slots sends the value on; a full registry (its
+        // refusal counted where it happened) refuses in every shard alike.
         for step in 1..SHARDS {
             if error != Error::Exhausted {
-                return Err(Rejected::new(error, value));
+                break;
             }
             match self.place_in((home + step) % SHARDS, None, value, floor) {
                 Ok(place) => return Ok(place),
                 Err(refused) => (error, value) = refused,
             }
         }
-        Err(self.exhausted(home, error, value))
+        if error == Error::Exhausted {
+            return Err(self.exhausted(home, error, value));
+        }
+        Err(Rejected::new(error, value))
     }
 
     /// Counts a refusal for want of a slot, once, in `shard`.
