@@ -275,10 +275,7 @@ impl<T> Table<T> {
         floor: u64,
         cap: Option<&AtomicUsize>,
     ) -> Result<Filled, Refused<T>> {
-        self.learn_cap(cap);
-        if self.counters.live >= self.cap {
-            return Err(self.refuse(Error::Full { limit: self.cap }, value));
-        }
+        let value = self.within_cap(value, cap)?;
         let placed = if self.queued() > QUARANTINE {
             let head = self.head;
             let slot = &mut self.slots[head as usize - 1];
@@ -339,8 +336,19 @@ impl<T> Table<T> {
         self.fast_limit = reuse.min(self.cap).min(c.high_water);
     }
 
-    fn learn_cap(&mut self, cap: Option<&AtomicUsize>) {
+    /// Takes the limit in force (`cap`, if this table enforces one) and
+    /// refuses `value` if the table is at it: the first step of every slow
+    /// registration.
+    fn within_cap(
+        &mut self,
+        value: Value<T>,
+        cap: Option<&AtomicUsize>,
+    ) -> Result<Value<T>, Refused<T>> {
         self.cap = cap.map_or(UNBOUNDED, |cap| cap.load(Relaxed));
+        if self.counters.live >= self.cap {
+            return Err(self.refuse(Error::Full { limit: self.cap }, value));
+        }
+        Ok(value)
     }
 
     /// Sets this table's own limit.
@@ -357,10 +365,7 @@ impl<T> Table<T> {
         floor: u64,
         cap: Option<&AtomicUsize>,
     ) -> Result<u64, Refused<T>> {
-        self.learn_cap(cap);
-        if self.counters.live >= self.cap {
-            return Err(self.refuse(Error::Full { limit: self.cap }, value));
-        }
+        let value = self.within_cap(value, cap)?;
         let mut slot = Slot {
             key: 0,
             wraps: Wraps::default(),
