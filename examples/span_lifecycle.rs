@@ -1,14 +1,15 @@
 //! A span lifecycle story, told the way a telemetry component lives it:
 //! spans created under a parent, ended in another order (the parent while its
 //! child still holds it), one dropped by the caller, some forgotten, a limit
-//! hit without a trap, and a shutdown that ends what is left exactly once.
+//! hit without a trap or a lost span, and a shutdown that ends what is left
+//! exactly once.
 //!
 //! Run with `cargo run --example span_lifecycle`.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::{Registration, Rejected, ResourceRegistry, Taken};
+use wit_resource_registry::{Registration, ResourceRegistry, Taken};
 
 struct SpanInner {
     name: String,
@@ -21,28 +22,35 @@ struct SpanInner {
 /// At most four spans alive: a misbehaving caller cannot grow us forever.
 static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::with_limit(4);
 
-/// What the component's exported `span` resource holds. A WIT constructor
-/// cannot fail, so a span refused at the limit lives on unregistered.
+/// What the component's exported `span` resource holds: one guard. A WIT
+/// constructor cannot fail, and `register` never does: a span refused at the
+/// limit is kept in the guard, unregistered, and ends like any other.
 struct MySpan {
-    entry: Result<Registration<'static, SpanInner>, Rejected<Arc<Mutex<SpanInner>>>>,
+    entry: Registration<'static, SpanInner>,
 }
 
+/// The span's constructor.
 fn start(name: &str, parent: Option<&MySpan>) -> MySpan {
     let inner = Arc::new(Mutex::new(SpanInner {
         name: name.to_string(),
         events: Vec::new(),
-        parent: parent.and_then(|p| p.entry.as_ref().ok()?.get()),
+        parent: parent.and_then(|p| SPANS.get(p.entry.key()?)),
     }));
-    let entry = SPANS.register_guarded(inner);
-    match &entry {
-        Ok(guard) => println!("  start {:<14} key {}", name, guard.key()),
-        Err(refused) => println!("  start {:<14} unregistered: {}", name, refused.error()),
+    let entry = SPANS.register(inner);
+    if let Some(key) = entry.key() {
+        println!("  start {:<14} key {}", name, key);
+    } else if let Some(refused) = entry.refusal() {
+        println!("  start {:<14} kept unregistered: {}", name, refused);
     }
     MySpan { entry }
 }
 
-fn report(taken: &mut Taken<SpanInner>, how: &str) {
-    let shared = if taken.is_owned() { "owned" } else { "shared" };
+/// Stands in for handing the finished span to an exporter.
+fn export(taken: &mut Taken<SpanInner>, how: &str) {
+    let shared = match taken {
+        Taken::Owned(_) => "owned",
+        Taken::Shared(_) => "shared",
+    };
     taken.with(|span| {
         let parent = span.parent.as_ref().map(|p| p.lock().unwrap().name.clone());
         println!(
@@ -52,13 +60,17 @@ fn report(taken: &mut Taken<SpanInner>, how: &str) {
     });
 }
 
+/// The span's `end: static func(this: span)`, after `this.into_inner()`.
 fn end(span: MySpan) {
-    match span.entry {
-        Ok(entry) => match entry.take() {
-            Ok(mut taken) => report(&mut taken, "ended"),
-            Err(_) => println!("  end   (already ended by shutdown)"),
-        },
-        Err(refused) => report(&mut Taken::from(refused.into_value()), "ended unregistered"),
+    let how = match span.entry.refusal() {
+        None => "ended",
+        Some(_) => "ended unregistered",
+    };
+    // Registered or kept, the same one line ends it. `Err` only means that
+    // the shutdown drain ended it first, and exported it then: these spans
+    // are no registry children, so `HasChildren` cannot refuse it here.
+    if let Ok(mut taken) = span.entry.take() {
+        export(&mut taken, how);
     }
 }
 
@@ -82,9 +94,7 @@ fn main() {
     let root = start("GET /", None);
     let query = start("db.query", Some(&root));
     let render = start("render", Some(&root));
-    if let Ok(guard) = &query.entry {
-        guard.with(|span| span.events.push("rows=42".into()));
-    }
+    query.entry.with(|span| span.events.push("rows=42".into()));
     end(query); // ended before the span created first
     end(root); // its child `render` still holds it: ended all the same
 
@@ -95,22 +105,25 @@ fn main() {
     println!("   live after drop:  {}", SPANS.len());
 
     println!("\n4. The caller forgets spans and keeps starting more: the limit holds,");
-    println!("   and the span over the limit still works, unregistered.");
+    println!("   and the span over the limit still works, kept unregistered, and is");
+    println!("   ended and exported like the others.");
     let mut over = None;
     for n in 0..4 {
         let span = start(&format!("leak-{}", n), None);
-        if span.entry.is_ok() {
+        if span.entry.refusal().is_none() {
             std::mem::forget(span); // a host that never drops its handle
         } else {
             over = Some(span);
         }
     }
     if let Some(span) = over {
+        span.entry
+            .with(|span| span.events.push("over the limit".into()));
         end(span);
     }
 
     println!("\n5. A stale key finds nothing once its span has ended.");
-    let key = render.entry.as_ref().map(|g| g.key()).ok();
+    let key = render.entry.key();
     end(render);
     if let Some(key) = key {
         println!(
@@ -125,7 +138,11 @@ fn main() {
         "  {}",
         SPANS.leak_report().to_string().replace('\n', "\n  ")
     );
-    let ended = SPANS.drain_with(|_key, mut span| report(&mut span, "never ended"));
+    let open = SPANS.drain();
+    let ended = open.len();
+    for (_key, mut span) in open {
+        export(&mut span, "never ended");
+    }
     println!("  ended at shutdown: {}", ended);
 
     println!("\nstats: {}", SPANS.stats());

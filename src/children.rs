@@ -15,8 +15,10 @@
 
 use crate::error::{Error, Rejected};
 use crate::home::home;
+use std::sync::Arc;
+
 use crate::key::{AsKey, Key};
-use crate::registration::{Place, Registration};
+use crate::registration::{OwnedRegistration, Place, Registration};
 use crate::registry::{route, ResourceRegistry, Value};
 use crate::table::Id;
 use crate::taken::Taken;
@@ -25,47 +27,42 @@ use crate::taken::Taken;
 type Subtree<T> = Vec<(Key<T>, Taken<T>)>;
 
 impl<T> ResourceRegistry<T> {
-    /// Stores `value` under a new key as a child of the live entry `parent`;
-    /// refuses with [`Error::NotFound`] when `parent` names no live entry.
+    /// Like [`register`](Self::register), as a child of the live entry
+    /// `parent`: the guard keeps the value, refused with [`Error::NotFound`],
+    /// when `parent` names no live entry.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::{Error, ResourceRegistry};
     /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
     /// let meter = reg.try_register(Arc::new(Mutex::new("meter"))).unwrap();
-    /// let counter = reg.try_register_child(meter, Arc::new(Mutex::new("counter"))).unwrap();
-    /// assert_eq!(reg.parent(counter), Some(meter));
+    /// let counter = reg.register_child(meter, Arc::new(Mutex::new("counter")));
+    /// assert_eq!(reg.children(meter), [counter.key().unwrap()]);
     /// assert_eq!(reg.take(meter).unwrap_err(), Error::HasChildren);
+    /// drop(counter);                                   // its guard removes it
+    /// assert!(reg.children(meter).is_empty());
     /// ```
-    pub fn try_register_child<K: AsKey<T>>(
-        &self,
-        parent: K,
-        value: Value<T>,
-    ) -> Result<Key<T>, Rejected<Value<T>>> {
-        self.register_child_place(parent, value)
-            .map(|place| Key::from_raw(place.key))
+    pub fn register_child<K: AsKey<T>>(&self, parent: K, value: Value<T>) -> Registration<'_, T> {
+        Registration::new(self, self.register_child_place(parent, value))
     }
 
-    /// Like [`try_register_child`](Self::try_register_child), returning a
-    /// guard ([`Registration`]) that removes the child when dropped.
+    /// Like [`register_child`](Self::register_child), for a registry kept in
+    /// an `Arc` (see [`register_owned`](Self::register_owned)).
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
-    /// let provider = reg.register_guarded(Arc::new(Mutex::new("provider"))).unwrap();
-    /// let span = reg.register_child_guarded(provider.key(), Arc::new(Mutex::new("span"))).unwrap();
-    /// assert_eq!(reg.children(provider.key()), [span.key()]);
-    /// drop(span);
-    /// assert!(reg.children(provider.key()).is_empty());
+    /// let reg: Arc<ResourceRegistry<&str>> = Arc::new(ResourceRegistry::new());
+    /// let provider = reg.register_owned(Arc::new(Mutex::new("provider")));
+    /// let span = reg.register_child_owned(provider.key().unwrap(), Arc::new(Mutex::new("span")));
+    /// assert_eq!(reg.parent(span.key().unwrap()), provider.key());
     /// ```
-    pub fn register_child_guarded<K: AsKey<T>>(
-        &self,
+    pub fn register_child_owned<K: AsKey<T>>(
+        self: &Arc<Self>,
         parent: K,
         value: Value<T>,
-    ) -> Result<Registration<'_, T>, Rejected<Value<T>>> {
-        self.register_child_place(parent, value)
-            .map(|place| Registration::new(self, place))
+    ) -> OwnedRegistration<T> {
+        OwnedRegistration::new(Arc::clone(self), self.register_child_place(parent, value))
     }
 
     fn register_child_place<K: AsKey<T>>(
@@ -90,9 +87,9 @@ impl<T> ResourceRegistry<T> {
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
     /// let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
-    /// let a = reg.try_register_child(parent, Arc::new(Mutex::new(1))).unwrap();
-    /// let b = reg.try_register_child(parent, Arc::new(Mutex::new(2))).unwrap();
-    /// assert_eq!(reg.children(parent), [a, b]);
+    /// let a = reg.register_child(parent, Arc::new(Mutex::new(1)));
+    /// let b = reg.register_child(parent, Arc::new(Mutex::new(2)));
+    /// assert_eq!(reg.children(parent), [a.key().unwrap(), b.key().unwrap()]);
     /// ```
     pub fn children<K: AsKey<T>>(&self, parent: K) -> Vec<Key<T>> {
         let (shard, id) = route(parent.raw_id());
@@ -113,10 +110,11 @@ impl<T> ResourceRegistry<T> {
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
-    /// let child = reg.try_register_child(parent, Arc::new(Mutex::new(1))).unwrap();
-    /// assert_eq!(reg.parent(child), Some(parent));
-    /// reg.remove(parent);                      // the child stays, as a root
+    /// let parent = reg.register(Arc::new(Mutex::new(0)));
+    /// let child = reg.register_child(parent.key().unwrap(), Arc::new(Mutex::new(1)));
+    /// let child = child.key().unwrap();
+    /// assert_eq!(reg.parent(child), parent.key());
+    /// drop(parent);                            // the child stays, as a root
     /// assert_eq!(reg.parent(child), None);
     /// assert!(reg.contains(child));
     /// ```
@@ -137,8 +135,8 @@ impl<T> ResourceRegistry<T> {
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
     /// let provider = reg.try_register(Arc::new(Mutex::new("provider"))).unwrap();
-    /// let root = reg.try_register_child(provider, Arc::new(Mutex::new("root span"))).unwrap();
-    /// reg.try_register_child(root, Arc::new(Mutex::new("child span"))).unwrap();
+    /// let root = reg.register_child(provider, Arc::new(Mutex::new("root span"))).into_key().unwrap();
+    /// reg.register_child(root, Arc::new(Mutex::new("child span"))).into_key().unwrap();
     /// let ended: Vec<&str> = reg.take_tree(provider).unwrap().into_iter()
     ///     .map(|(_, mut taken)| taken.with(|name| *name)).collect();
     /// assert_eq!(ended, ["child span", "root span", "provider"]);
@@ -174,18 +172,16 @@ impl<T> ResourceRegistry<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
+    use std::sync::Mutex;
 
     #[test]
     fn a_stale_parent_is_refused_and_leaves_no_trace() {
         let reg: ResourceRegistry<u8> = ResourceRegistry::new();
         let parent = reg.try_register(Arc::new(Mutex::new(0))).unwrap();
-        reg.remove(parent);
+        reg.take(parent).unwrap();
         let before = reg.stats();
-        let refused = reg
-            .try_register_child(parent, Arc::new(Mutex::new(1)))
-            .unwrap_err();
-        assert_eq!(refused.error(), Error::NotFound);
+        let refused = reg.register_child(parent, Arc::new(Mutex::new(1)));
+        assert_eq!(refused.refusal(), Some(Error::NotFound));
         let after = reg.stats();
         assert_eq!(
             (after.live, after.clock, after.rejected),
@@ -197,9 +193,10 @@ mod tests {
     fn caller_ids_can_be_parents() {
         let reg: ResourceRegistry<u8> = ResourceRegistry::new();
         reg.insert(5, Arc::new(Mutex::new(0)));
-        let child = reg.try_register_child(5, Arc::new(Mutex::new(1))).unwrap();
-        assert_eq!(reg.parent(child).map(Key::into_raw), Some(5));
-        assert_eq!(reg.take_tree(5).unwrap().len(), 2);
+        let parent = Key::from_raw(5);
+        let child = reg.register_child(parent, Arc::new(Mutex::new(1)));
+        assert_eq!(reg.parent(child.into_key().unwrap()), Some(parent));
+        assert_eq!(reg.take_tree(parent).unwrap().len(), 2);
         assert!(reg.is_empty());
     }
 }

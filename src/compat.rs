@@ -1,23 +1,23 @@
-//! The compatible API: what code written for the simple
-//! `HashMap<u32, Arc<Mutex<T>>>` registry calls (`insert`, `get`, `remove`,
-//! `register`, `len`, `is_empty`, `contains`), unchanged, on the registry's
-//! own fast paths.
+//! The compatibility layer: what code written for the simple
+//! `HashMap<u32, Arc<Mutex<T>>>` registry calls (`new`, `insert`, `get`,
+//! `remove`, `len`, `is_empty`, `contains`, `Default`), unchanged, on the
+//! registry's own fast paths. The only methods that take a plain `u32`.
 
 use std::sync::Arc;
 
 use crate::error::{Error, Rejected};
 use crate::home::{home, saw};
-use crate::key::{shard_of, AsKey, MAX_CALLER_ID};
+use crate::key::{shard_of, AsId, MAX_CALLER_ID};
 use crate::registry::{route, ResourceRegistry, Value};
-use crate::table::{Filled, Id, Table};
+use crate::table::{Id, Table};
 
 impl<T> ResourceRegistry<T> {
     /// Stores `value` under a caller-chosen `id`, returning the value it
     /// displaced (never dropping it silently), like `HashMap::insert`.
+    /// Part of the compatibility layer.
     ///
-    /// Caller-chosen ids are `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID);
-    /// `id` may also be a live issued key, whose value is then replaced. Any
-    /// other id, and a new id on a registry at its limit, is refused: the
+    /// Caller-chosen ids are `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID).
+    /// Any other id, and a new id on a registry at its limit, is refused: the
     /// refused `value` itself is returned. Use
     /// [`try_insert`](Self::try_insert) to tell the cases apart.
     ///
@@ -30,7 +30,7 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(*old.lock().unwrap(), "a");
     /// assert_eq!(*reg.get(7).unwrap().lock().unwrap(), "b");
     /// ```
-    pub fn insert<K: AsKey<T>>(&self, id: K, value: Value<T>) -> Option<Value<T>> {
+    pub fn insert(&self, id: u32, value: Value<T>) -> Option<Value<T>> {
         match self.try_insert(id, value) {
             Ok(displaced) => displaced,
             Err(refused) => Some(refused.into_value()),
@@ -39,37 +39,38 @@ impl<T> ResourceRegistry<T> {
 
     /// Stores `value` under a caller-chosen `id`; `Ok` holds the displaced
     /// value, `Err` the refused one: [`Error::Full`] when a new id would
-    /// exceed the limit, [`Error::InvalidId`] for `0` or an id of the issued
-    /// range that names no live entry.
+    /// exceed the limit, [`Error::InvalidId`] for `0` or an id above
+    /// [`MAX_CALLER_ID`](crate::MAX_CALLER_ID) (an issued key's value is
+    /// never replaced: its guard and its holders keep what they registered).
+    /// Part of the compatibility layer.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::{Error, ResourceRegistry};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(1);
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(2);
     /// assert!(reg.try_insert(1, Arc::new(Mutex::new(1))).unwrap().is_none());
     /// // Replacing does not add an entry, so it is allowed at the limit.
     /// assert!(reg.try_insert(1, Arc::new(Mutex::new(2))).unwrap().is_some());
-    /// let refused = reg.try_insert(2, Arc::new(Mutex::new(3))).unwrap_err();
-    /// assert_eq!(refused.error(), Error::Full { limit: 1 });
-    /// let refused = reg.try_insert(0, Arc::new(Mutex::new(4))).unwrap_err();
+    /// let key = reg.try_register(Arc::new(Mutex::new(3))).unwrap();
+    /// let refused = reg.try_insert(2, Arc::new(Mutex::new(4))).unwrap_err();
+    /// assert_eq!(refused.error(), Error::Full { limit: 2 });
+    /// let refused = reg.try_insert(key.into_raw(), Arc::new(Mutex::new(5))).unwrap_err();
     /// assert_eq!(refused.error(), Error::InvalidId);
     /// ```
-    pub fn try_insert<K: AsKey<T>>(
+    pub fn try_insert(
         &self,
-        id: K,
+        id: u32,
         value: Value<T>,
     ) -> Result<Option<Value<T>>, Rejected<Value<T>>> {
-        let (shard, id) = route(id.raw_id());
-        let mut table = self.table(shard);
-        if let Some(loc) = table.find(id) {
+        if id == 0 || id > MAX_CALLER_ID {
+            return Err(Rejected::new(Error::InvalidId, value));
+        }
+        let mut table = self.table(shard_of(id));
+        if let Some(loc) = table.find(Id::Raw(id)) {
             let displaced = table.replace(loc, value);
             drop(table);
             return Ok(displaced);
         }
-        let raw = match id {
-            Id::Raw(raw) if raw != 0 && raw <= MAX_CALLER_ID => raw,
-            _ => return Err(Rejected::new(Error::InvalidId, value)),
-        };
         let value = if self.counting() {
             self.reserve(&mut table, value)
                 .map_err(|(error, value)| Rejected::new(error, value))?
@@ -78,7 +79,7 @@ impl<T> ResourceRegistry<T> {
         };
         let (_, floor) = home();
         let born = table
-            .insert_named(raw, value, floor, self.cap())
+            .insert_named(id, value, floor, self.cap())
             .map_err(|(error, value)| Rejected::new(error, value))?;
         self.entered(born);
         drop(table);
@@ -86,19 +87,20 @@ impl<T> ResourceRegistry<T> {
         Ok(None)
     }
 
-    /// A clone of the value under `id` (a `u32`, a [`Key<T>`](crate::Key) or a
-    /// [`WideKey<T>`](crate::WideKey)), if any.
+    /// A clone of the value under `id` (a [`Key<T>`](crate::Key), a
+    /// [`WideKey<T>`](crate::WideKey) or a `u32`), if any. Part of the
+    /// compatibility layer, and the registry's own lookup.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
+    /// use wit_resource_registry::{Key, ResourceRegistry};
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert_eq!(*reg.get(id).unwrap().lock().unwrap(), 5);
-    /// assert!(reg.get(id ^ 1).is_none());
+    /// let key = reg.try_register(Arc::new(Mutex::new(5))).unwrap();
+    /// assert_eq!(*reg.get(key).unwrap().lock().unwrap(), 5);
+    /// assert!(reg.get(Key::from_raw(key.into_raw() ^ 1)).is_none());
     /// ```
     #[inline]
-    pub fn get<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
+    pub fn get<K: AsId<T>>(&self, id: K) -> Option<Value<T>> {
         let raw = id.raw_id();
         // A wide key's low bits name its shard as a `u32` key's do.
         let mut table = self.table(shard_of(raw as u32));
@@ -120,34 +122,38 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// Whether `id` names a live entry. Not counted in the lookup stats.
+    /// Part of the compatibility layer.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert!(reg.contains(id));
-    /// reg.remove(id);
-    /// assert!(!reg.contains(id));
+    /// let key = reg.try_register(Arc::new(Mutex::new(5))).unwrap();
+    /// assert!(reg.contains(key));
+    /// reg.remove(key);
+    /// assert!(!reg.contains(key));
     /// ```
-    pub fn contains<K: AsKey<T>>(&self, id: K) -> bool {
+    pub fn contains<K: AsId<T>>(&self, id: K) -> bool {
         let (shard, id) = route(id.raw_id());
         self.table(shard).find(id).is_some()
     }
 
-    /// Removes the entry under `id` and returns its value. Its live children,
-    /// if any, stay registered and become roots.
+    /// Removes the entry under `id` and returns its value, like
+    /// `HashMap::remove`. Its live children, if any, stay registered and
+    /// become roots. Part of the compatibility layer: to end an entry, and
+    /// have the owned `T` back when nothing else holds it, use
+    /// [`take`](Self::take).
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(5)));
-    /// assert!(reg.remove(id).is_some());
-    /// assert!(reg.remove(id).is_none());
+    /// reg.insert(5, Arc::new(Mutex::new(5)));
+    /// assert!(reg.remove(5).is_some());
+    /// assert!(reg.remove(5).is_none());
     /// ```
     #[inline]
-    pub fn remove<K: AsKey<T>>(&self, id: K) -> Option<Value<T>> {
+    pub fn remove<K: AsId<T>>(&self, id: K) -> Option<Value<T>> {
         let raw = id.raw_id();
         let mut table = self.table(shard_of(raw as u32));
         let removed = if raw <= u64::from(u32::MAX) {
@@ -171,71 +177,14 @@ impl<T> ResourceRegistry<T> {
         table.remove_at(loc)
     }
 
-    /// Stores `value` under a new registry-issued id (never `0`, never below
-    /// `2^16`), the compatible form of [`try_register`](Self::try_register).
-    ///
-    /// When the registry is at its limit (or out of slots) the value is
-    /// refused: it is dropped and `0` is returned, an id that never names an
-    /// entry. Use [`try_register`](Self::try_register) to get it back instead.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(1);
-    /// let id = reg.register(Arc::new(Mutex::new(1)));
-    /// assert!(id >= 1 << 16);
-    /// assert_eq!(reg.register(Arc::new(Mutex::new(2))), 0);
-    /// assert!(reg.get(0).is_none());
-    /// assert_eq!(reg.stats().rejected, 1);
-    /// ```
-    #[inline]
-    pub fn register(&self, value: Value<T>) -> u32 {
-        // The fast path alone, small enough to inline into the caller: any
-        // other case goes out of line in one call that returns the id.
-        let (home, floor) = home();
-        let mut table = self.table(home);
-        let value = if self.counting() {
-            value
-        } else {
-            match table.insert_fast(value, floor) {
-                Ok(Filled { key, born, .. }) => {
-                    self.entered(born);
-                    drop(table);
-                    saw(born);
-                    return key;
-                }
-                Err(value) => value,
-            }
-        };
-        drop(table);
-        self.register_slow(home, value, floor)
-    }
-
-    /// [`register`](Self::register) past the fast path: the slow path, other
-    /// shards, or `0` with the value dropped.
-    #[cold]
-    #[inline(never)]
-    fn register_slow(&self, home: usize, value: Value<T>, floor: u64) -> u32 {
-        let placed = match self.place_in(home, None, value, floor) {
-            Ok(place) => Ok(place),
-            Err((error, value)) => self.place_elsewhere(home, error, value, floor),
-        };
-        match placed {
-            Ok(place) => place.key,
-            Err(refused) => {
-                drop(refused);
-                0
-            }
-        }
-    }
-
-    /// The number of live entries.
+    /// The number of live entries, counted in one consistent cut. Part of
+    /// the compatibility layer; [`stats`](Self::stats) has it with the rest.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(1)));
+    /// let span = reg.register(Arc::new(Mutex::new(1)));
     /// reg.insert(40, Arc::new(Mutex::new(2)));
     /// assert_eq!(reg.len(), 2);
     /// ```
@@ -247,7 +196,7 @@ impl<T> ResourceRegistry<T> {
         live
     }
 
-    /// Whether no entry is alive.
+    /// Whether no entry is alive. Part of the compatibility layer.
     ///
     /// ```
     /// use wit_resource_registry::ResourceRegistry;

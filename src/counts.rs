@@ -9,7 +9,7 @@
 //! word, since its limit is over every shard.
 
 use crate::error::Error;
-use crate::key::{GROUPS, GROUP_MASK, MAX_ISSUED};
+use crate::key::{GROUPS, GROUP_MASK};
 use crate::registry::{ResourceRegistry, Value, ONE_TABLE};
 use crate::sync::{AtomicUsize, Ordering::Relaxed};
 use crate::table::{Refused, Table, UNBOUNDED};
@@ -139,59 +139,17 @@ impl<T> ResourceRegistry<T> {
     // ----- limits ------------------------------------------------------------
 
     /// The limit on live entries, if any.
-    ///
-    /// ```
-    /// use wit_resource_registry::ResourceRegistry;
-    /// assert_eq!(ResourceRegistry::<u8>::with_limit(8).limit(), Some(8));
-    /// assert_eq!(ResourceRegistry::<u8>::new().limit(), None);
-    /// ```
-    pub fn limit(&self) -> Option<usize> {
+    pub(crate) fn limit(&self) -> Option<usize> {
         match self.limit.load(Relaxed) {
             UNBOUNDED => None,
             limit => Some(limit),
         }
     }
 
-    /// Sets the limit (the same `usize` [`with_limit`](Self::with_limit)
-    /// takes), or refuses one the registry could never reach with
-    /// [`Error::LimitTooHigh`]. Entries already alive beyond a new, lower
-    /// limit stay; new ones are refused until the count is below it.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Error, ResourceRegistry, MAX_ISSUED};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.set_limit(0).unwrap();
-    /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_err());
-    /// assert_eq!(reg.set_limit(usize::MAX), Err(Error::LimitTooHigh { max: MAX_ISSUED }));
-    /// assert_eq!(reg.limit(), Some(0));
-    /// ```
-    pub fn set_limit(&self, limit: usize) -> Result<(), Error> {
-        if limit > MAX_ISSUED {
-            return Err(Error::LimitTooHigh { max: MAX_ISSUED });
-        }
-        self.switch_limit(limit);
-        Ok(())
-    }
-
-    /// Lifts the limit.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
-    /// reg.lift_limit();
-    /// assert_eq!(reg.limit(), None);
-    /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_ok());
-    /// ```
-    pub fn lift_limit(&self) {
-        self.switch_limit(UNBOUNDED);
-    }
-
     /// With one shard the table keeps the limit; with several, a bounded
     /// registry also counts its entries registry-wide, from the moment the
     /// limit is set. Every shard is locked meanwhile.
-    fn switch_limit(&self, limit: usize) {
+    pub(crate) fn switch_limit(&self, limit: usize) {
         let mut tables = self.lock_all();
         for table in tables.iter_mut() {
             table.set_cap(if ONE_TABLE { limit } else { UNBOUNDED });

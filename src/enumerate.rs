@@ -1,5 +1,4 @@
-//! What looks at every entry: snapshots, flushes, drains, `retain`, stats and
-//! the leak report.
+//! What looks at every entry: snapshots, drains, stats and the leak report.
 //!
 //! Each of them takes every shard's lock, always in shard order. Every other
 //! operation holds at most one shard lock, so this cannot deadlock, and it
@@ -12,11 +11,11 @@
 use std::sync::Arc;
 
 use crate::key::{Key, GROUP_BITS, SHARDS};
-use crate::registry::{route, ResourceRegistry, Value};
+use crate::registry::{ResourceRegistry, Value};
 use crate::stats::{Leak, LeakReport, Stats};
 use crate::sync::{lock, MutexGuard, Ordering::Relaxed};
 use crate::table::Table;
-use crate::taken::Taken;
+use crate::taken::Drain;
 
 impl<T> ResourceRegistry<T> {
     /// Every shard's lock, in shard order.
@@ -51,8 +50,7 @@ impl<T> ResourceRegistry<T> {
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(1)));
-    /// reg.register(Arc::new(Mutex::new(2)));
+    /// let (a, b) = (reg.register(Arc::new(Mutex::new(1))), reg.register(Arc::new(Mutex::new(2))));
     /// let mut values: Vec<u8> = reg.snapshot().iter().map(|(_, v)| *v.lock().unwrap()).collect();
     /// values.sort();
     /// assert_eq!(values, [1, 2]);
@@ -65,157 +63,38 @@ impl<T> ResourceRegistry<T> {
         entries
     }
 
-    /// Calls `f` with every live entry, in no particular order (a flush). `f` runs with
-    /// no registry lock held, so it may call back into the registry; ending an
-    /// entry from inside `f` works, and hands its value back as
-    /// [`Taken::Shared`] (the iteration holds a clone until `f` returns).
+    /// Ends every live entry and hands each back as [`Taken`](crate::Taken) (the owned `T`
+    /// where the registry held the last reference, the shared value
+    /// otherwise), in no particular order: what a shutdown ends. Each entry
+    /// is handed back by exactly one `drain` (or other ending), even under
+    /// races, and all of them are taken at one instant. The registry's locks
+    /// are released before this returns; each value is unwrapped as the
+    /// [`Drain`] hands it over, and those not iterated are dropped with it.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(2)));
-    /// reg.register(Arc::new(Mutex::new(3)));
-    /// let mut ended = Vec::new();
-    /// reg.for_each(|key, value| {
-    ///     if *value.lock().unwrap() == 3 {
-    ///         ended.push(reg.take(key).unwrap().with(|v| *v));
-    ///     }
-    /// });
-    /// assert_eq!((ended, reg.len()), (vec![3], 1));
+    /// let reg: ResourceRegistry<String> = ResourceRegistry::new();
+    /// let key = reg.try_register(Arc::new(Mutex::new("forgotten".into()))).unwrap();
+    /// let ended: Vec<String> = reg.drain().into_iter()
+    ///     .map(|(_, mut span)| span.with(|s| s.clone() + " (unfinished)")).collect();
+    /// assert_eq!(ended, ["forgotten (unfinished)"]);
+    /// assert!(reg.is_empty() && reg.get(key).is_none());
     /// ```
-    pub fn for_each(&self, mut f: impl FnMut(Key<T>, &Value<T>)) {
-        for (key, value) in self.snapshot() {
-            f(key, &value);
-        }
-    }
-
-    /// Removes every live entry and returns them, in no particular order.
-    /// Each entry is returned by exactly one `drain` (or other removal), even
-    /// under races; all of them are taken at one instant.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new(1)));
-    /// let drained = reg.drain();
-    /// assert_eq!(drained.len(), 1);
-    /// assert_eq!(drained[0].0.into_raw(), id);
-    /// assert!(reg.is_empty() && reg.get(id).is_none());
-    /// ```
-    pub fn drain(&self) -> Vec<(Key<T>, Value<T>)> {
+    pub fn drain(&self) -> Drain<T> {
         let mut tables = self.lock_all();
         let live = tables.iter().map(|t| t.counters.live).sum();
         let mut out = Vec::with_capacity(live);
         let mut leaving = self.leaving();
         for table in tables.iter_mut() {
-            out = table.drain_into(out, |born| leaving.add(born));
+            out = table.drain_into(out, |key, value, born| {
+                leaving.add(born);
+                (key, value)
+            });
         }
         leaving.finish();
         drop(tables);
-        out
-    }
-
-    /// Removes every live entry and hands each back as [`Taken`]: the owned
-    /// `T` where the registry held the last reference, the shared value
-    /// otherwise. Each exactly once, in no particular order.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{ResourceRegistry, Taken};
-    /// let reg: ResourceRegistry<String> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new("forgotten".into())));
-    /// let ended: Vec<String> = reg.drain_taken().into_iter()
-    ///     .map(|(_, taken)| taken.into_owned()).collect();
-    /// assert_eq!(ended, ["forgotten"]);
-    /// ```
-    pub fn drain_taken(&self) -> Vec<(Key<T>, Taken<T>)> {
-        self.drain()
-            .into_iter()
-            .map(|(key, value)| (key, Taken::from_arc(value)))
-            .collect()
-    }
-
-    /// Removes every live entry and hands each to `finalize` exactly once, as
-    /// [`Taken`], in no particular order (ending what is still open at
-    /// shutdown).
-    /// Returns how many were finalized. `finalize` runs with no registry lock
-    /// held.
-    ///
-    /// If `finalize` panics, the entries not yet handed to it are dropped
-    /// while the panic unwinds; the registry itself stays usable.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<String> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new("a".into())));
-    /// reg.register(Arc::new(Mutex::new("b".into())));
-    /// let mut ended = Vec::new();
-    /// let n = reg.drain_with(|_key, mut span| ended.push(span.with(|s| s.clone() + " (unfinished)")));
-    /// assert_eq!(n, 2);
-    /// assert_eq!(ended, ["a (unfinished)", "b (unfinished)"]);
-    /// ```
-    pub fn drain_with(&self, mut finalize: impl FnMut(Key<T>, Taken<T>)) -> usize {
-        let drained = self.drain_taken();
-        let n = drained.len();
-        for (key, taken) in drained {
-            finalize(key, taken);
-        }
-        n
-    }
-
-    /// Keeps only the entries for which `keep` returns `true`; returns how
-    /// many were removed. `keep` runs with no registry lock held; an entry
-    /// replaced or removed meanwhile by another thread is left alone. Children
-    /// of a removed entry stay, as roots.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    /// for n in 0..10 { reg.register(Arc::new(Mutex::new(n))); }
-    /// assert_eq!(reg.retain(|_key, value| *value.lock().unwrap() % 2 == 0), 5);
-    /// assert_eq!(reg.len(), 5);
-    /// ```
-    pub fn retain(&self, mut keep: impl FnMut(Key<T>, &Value<T>) -> bool) -> usize {
-        let mut removed = 0;
-        for (key, value) in self.snapshot() {
-            if keep(key, &value) {
-                continue;
-            }
-            let (shard, id) = route(key.into_raw().into());
-            let mut table = self.table(shard);
-            let same = table
-                .find(id)
-                .filter(|&loc| table.value(loc).map_or(false, |v| Arc::ptr_eq(v, &value)));
-            let taken = same.and_then(|loc| table.remove_at(loc));
-            if let Some((_, born)) = &taken {
-                self.left(*born);
-            }
-            drop(table);
-            if let Some(entry) = taken {
-                removed += 1;
-                drop(entry); // after the lock: `T`'s Drop may call back in
-            }
-        }
-        removed
-    }
-
-    /// Removes every live entry, dropping the values after the registry's
-    /// locks are released.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(1)));
-    /// reg.clear();
-    /// assert!(reg.is_empty());
-    /// ```
-    pub fn clear(&self) {
-        drop(self.drain());
+        Drain::new(out)
     }
 
     /// The registry's counters, all read in one consistent cut: from a single
@@ -266,7 +145,7 @@ impl<T> ResourceRegistry<T> {
     /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
     /// let forgotten = reg.register(Arc::new(Mutex::new(1)));
     /// let report = reg.leak_report();
-    /// assert_eq!(report.entries[0].key.into_raw(), forgotten);
+    /// assert_eq!(Some(report.entries[0].key), forgotten.key());
     /// ```
     pub fn leak_report(&self) -> LeakReport<T> {
         let (mut entries, now) = self.collect(
@@ -284,19 +163,5 @@ impl<T> ResourceRegistry<T> {
         // depend on storage.
         entries.sort_unstable_by_key(|leak| (leak.born, leak.key.into_raw()));
         LeakReport { entries, now }
-    }
-
-    /// The logical clock: how many entries have been added so far (see
-    /// [`Stats::clock`] for exactly what moves it).
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// reg.register(Arc::new(Mutex::new(1)));
-    /// assert_eq!(reg.clock(), 1);
-    /// ```
-    pub fn clock(&self) -> u64 {
-        self.stats().clock
     }
 }

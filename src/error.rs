@@ -9,7 +9,9 @@ use std::fmt;
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::{Error, ResourceRegistry};
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-/// assert_eq!(reg.take(12345u32).unwrap_err(), Error::NotFound);
+/// let key = reg.try_register(Arc::new(Mutex::new(1))).unwrap();
+/// assert!(reg.take(key).is_ok());
+/// assert_eq!(reg.take(key).unwrap_err(), Error::NotFound);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -30,15 +32,9 @@ pub enum Error {
     /// [`MAX_ISSUED`](crate::MAX_ISSUED) of them, or a child's parent shard
     /// holds all it can (a parent's children share its shard).
     Exhausted,
-    /// The id can never name an entry the caller chooses: `0`, or an id from
-    /// the range of registry-issued keys that names no live entry.
-    /// Caller-chosen ids are `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID).
+    /// The id is not one a caller may choose: caller-chosen ids are
+    /// `1..=`[`MAX_CALLER_ID`](crate::MAX_CALLER_ID).
     InvalidId,
-    /// The limit asked for is more than the registry can hold.
-    LimitTooHigh {
-        /// The highest limit accepted: [`MAX_ISSUED`](crate::MAX_ISSUED).
-        max: usize,
-    },
 }
 
 impl fmt::Display for Error {
@@ -49,9 +45,6 @@ impl fmt::Display for Error {
             Error::Full { limit } => write!(f, "the registry is full ({} live entries)", limit),
             Error::Exhausted => f.write_str("no slot is free for a new key"),
             Error::InvalidId => f.write_str("the id is not a valid caller-chosen id"),
-            Error::LimitTooHigh { max } => {
-                write!(f, "the limit is more than the registry can hold ({})", max)
-            }
         }
     }
 }
@@ -60,6 +53,11 @@ impl std::error::Error for Error {}
 
 /// A refused operation: the reason, and the value the caller handed in, given
 /// back so that nothing is lost.
+///
+/// There is deliberately no conversion into [`Error`]: `?` into a function
+/// returning `Error` would drop the value unseen. Take it back with
+/// [`into_value`](Self::into_value), or let `?` carry the whole `Rejected`
+/// (it implements [`std::error::Error`], with the reason as its source).
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
@@ -106,16 +104,7 @@ impl<V> Rejected<V> {
         self.value
     }
 
-    /// Both parts at once.
-    ///
-    /// ```
-    /// # use std::sync::{Arc, Mutex};
-    /// # use wit_resource_registry::{Error, ResourceRegistry};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(0);
-    /// let (error, value) = reg.try_register(Arc::new(Mutex::new(9))).unwrap_err().into_parts();
-    /// assert_eq!((error, *value.lock().unwrap()), (Error::Full { limit: 0 }, 9));
-    /// ```
-    pub fn into_parts(self) -> (Error, V) {
+    pub(crate) fn into_parts(self) -> (Error, V) {
         (self.error, self.value)
     }
 }
@@ -141,24 +130,6 @@ impl<V> fmt::Display for Rejected<V> {
 impl<V> std::error::Error for Rejected<V> {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.error)
-    }
-}
-
-/// Keeps the reason and drops the refused value, so that `?` works in a
-/// function returning [`Error`].
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::{Error, Key, ResourceRegistry};
-/// fn open(reg: &ResourceRegistry<u8>) -> Result<Key<u8>, Error> {
-///     Ok(reg.try_register(Arc::new(Mutex::new(1)))?)
-/// }
-/// let reg = ResourceRegistry::with_limit(0);
-/// assert_eq!(open(&reg), Err(Error::Full { limit: 0 }));
-/// ```
-impl<V> From<Rejected<V>> for Error {
-    fn from(rejected: Rejected<V>) -> Error {
-        rejected.error
     }
 }
 

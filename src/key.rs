@@ -16,9 +16,9 @@
 //! to spare, the entry's birth tick. Every wide key is at least `2^32`, so it
 //! cannot be confused with a `u32` one.
 
-use std::fmt;
-use std::hash::{Hash, Hasher};
-use std::marker::PhantomData;
+mod typed;
+
+pub use typed::{AsId, AsKey, Key, WideKey};
 
 /// The largest caller-chosen id: `insert` accepts ids `1..=65535`, the range
 /// handle numbers and other small integers live in. Registry-issued keys are
@@ -29,7 +29,7 @@ use std::marker::PhantomData;
 /// use wit_resource_registry::{ResourceRegistry, MAX_CALLER_ID};
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
 /// assert!(reg.try_insert(MAX_CALLER_ID, Arc::new(Mutex::new(1))).is_ok());
-/// assert!(reg.register(Arc::new(Mutex::new(2))) > MAX_CALLER_ID);
+/// assert!(reg.try_register(Arc::new(Mutex::new(2))).unwrap().into_raw() > MAX_CALLER_ID);
 /// ```
 pub const MAX_CALLER_ID: u32 = 0xFFFF;
 
@@ -173,6 +173,11 @@ pub(crate) fn next_tag(key: u32, wraps: &mut Wraps) -> u32 {
 pub(crate) type Wraps = u32;
 #[cfg(not(target_pointer_width = "64"))]
 pub(crate) type Wraps = ();
+/// A slot whose tag never wrapped.
+#[cfg(target_pointer_width = "64")]
+pub(crate) const NO_WRAPS: Wraps = 0;
+#[cfg(not(target_pointer_width = "64"))]
+pub(crate) const NO_WRAPS: Wraps = ();
 
 #[cfg(target_pointer_width = "64")]
 #[cold]
@@ -230,277 +235,6 @@ pub(crate) fn split_wide(raw: u64) -> (u32, u64) {
 #[inline]
 pub(crate) fn wide_matches(stamp: u64, tag: u64) -> bool {
     wide_tag(stamp) == tag
-}
-
-/// A typed `u32` key into a [`ResourceRegistry<T>`](crate::ResourceRegistry).
-///
-/// It is a `u32` underneath (convert with [`Key::into_raw`] / [`Key::from_raw`]
-/// or `u32::from` / `Key::from`) so it can cross a WIT boundary, but its type
-/// parameter stops a span key from being used on an exporter registry:
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::{Key, ResourceRegistry};
-///
-/// struct Span;
-/// static SPANS: ResourceRegistry<Span> = ResourceRegistry::new();
-///
-/// let key: Key<Span> = SPANS.try_register(Arc::new(Mutex::new(Span))).unwrap();
-/// let wire: u32 = key.into_raw();          // what goes into the WIT record
-/// let back = Key::<Span>::from_raw(wire);  // and back, on the other side
-/// assert!(SPANS.get(back).is_some());
-/// ```
-///
-/// ```compile_fail
-/// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::{Key, ResourceRegistry};
-/// struct Span;
-/// struct Exporter;
-/// static SPANS: ResourceRegistry<Span> = ResourceRegistry::new();
-/// static EXPORTERS: ResourceRegistry<Exporter> = ResourceRegistry::new();
-/// let key: Key<Span> = SPANS.try_register(Arc::new(Mutex::new(Span))).unwrap();
-/// EXPORTERS.get(key); // a span key on the exporter registry does not compile
-/// ```
-///
-/// Any `u32` can be turned into a key; a forged or stale one simply finds no
-/// entry (or, for a forged one that happens to equal a live key, that entry:
-/// 32 bits carry no secret). A key that outlives its entry stays dead for at
-/// least [`KEY_REISSUE_BOUND`] registrations; for ids that must stay dead
-/// longer, use a [`WideKey`].
-pub struct Key<T> {
-    raw: u32,
-    // `fn() -> T` keeps the key `Send + Sync + Copy` whatever `T` is.
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> Key<T> {
-    /// Makes a key from its `u32` form. Never fails: an id that names no live
-    /// entry is simply not found.
-    ///
-    /// ```
-    /// use wit_resource_registry::Key;
-    /// let key = Key::<String>::from_raw(7);
-    /// assert_eq!(key.into_raw(), 7);
-    /// ```
-    #[inline]
-    pub const fn from_raw(raw: u32) -> Self {
-        Key {
-            raw,
-            _type: PhantomData,
-        }
-    }
-
-    /// The key's `u32` form, for a WIT record or a log line.
-    ///
-    /// ```
-    /// use wit_resource_registry::Key;
-    /// assert_eq!(Key::<()>::from_raw(0x0010_0001).into_raw(), 0x0010_0001);
-    /// ```
-    #[inline]
-    pub const fn into_raw(self) -> u32 {
-        self.raw
-    }
-
-    /// Whether this is a caller-chosen id (`1..=`[`MAX_CALLER_ID`]) rather
-    /// than a registry-issued key.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Key, ResourceRegistry};
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// assert!(Key::<u8>::from_raw(9).is_caller_id());
-    /// assert!(!reg.try_register(Arc::new(Mutex::new(1))).unwrap().is_caller_id());
-    /// ```
-    #[inline]
-    pub const fn is_caller_id(self) -> bool {
-        self.raw != 0 && self.raw <= MAX_CALLER_ID
-    }
-}
-
-/// A typed `u64` key: the same entry as a [`Key`], with enough tag bits that
-/// a stale one stays dead far longer (see [`WIDE_KEY_REUSES`]: over `10^16`
-/// registrations on 64-bit targets, over `10^13` on 32-bit ones).
-///
-/// For ids that travel in WIT records and may outlive their entry: parent
-/// references, context ids, anything a caller may hand back much later. Every
-/// wide key is at least `2^32`, so a `u64` field can carry either form without
-/// ambiguity, and every lookup accepts both.
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::{ResourceRegistry, WideKey};
-///
-/// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
-/// let key = reg.try_register(Arc::new(Mutex::new("parent"))).unwrap();
-/// let wide: WideKey<&str> = reg.wide_key(key).unwrap();
-/// let wire: u64 = wide.into_raw();                 // a WIT `u64`
-/// assert!(wire > u64::from(u32::MAX));
-/// assert_eq!(*reg.get(WideKey::from_raw(wire)).unwrap().lock().unwrap(), "parent");
-/// reg.remove(key);
-/// assert!(reg.get(wide).is_none());                 // stale: stays dead
-/// ```
-pub struct WideKey<T> {
-    raw: u64,
-    _type: PhantomData<fn() -> T>,
-}
-
-impl<T> WideKey<T> {
-    /// Makes a wide key from its `u64` form. Never fails: an id that names no
-    /// live entry is simply not found.
-    ///
-    /// ```
-    /// use wit_resource_registry::WideKey;
-    /// assert_eq!(WideKey::<u8>::from_raw(1 << 40).into_raw(), 1 << 40);
-    /// ```
-    #[inline]
-    pub const fn from_raw(raw: u64) -> Self {
-        WideKey {
-            raw,
-            _type: PhantomData,
-        }
-    }
-
-    /// The wide key's `u64` form.
-    ///
-    /// ```
-    /// use wit_resource_registry::WideKey;
-    /// assert_eq!(u64::from(WideKey::<u8>::from_raw(5 << 32)), 5 << 32);
-    /// ```
-    #[inline]
-    pub const fn into_raw(self) -> u64 {
-        self.raw
-    }
-}
-
-/// The trait impls both key types share, written by hand so that `T` needs
-/// none of these traits.
-macro_rules! key_impls {
-    ($key:ident, $raw:ty, $width:literal) => {
-        impl<T> Clone for $key<T> {
-            #[inline]
-            fn clone(&self) -> Self {
-                *self
-            }
-        }
-        impl<T> Copy for $key<T> {}
-        impl<T> PartialEq for $key<T> {
-            #[inline]
-            fn eq(&self, other: &Self) -> bool {
-                self.raw == other.raw
-            }
-        }
-        impl<T> Eq for $key<T> {}
-        impl<T> PartialOrd for $key<T> {
-            fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-                Some(self.cmp(other))
-            }
-        }
-        impl<T> Ord for $key<T> {
-            fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-                self.raw.cmp(&other.raw)
-            }
-        }
-        impl<T> Hash for $key<T> {
-            fn hash<H: Hasher>(&self, state: &mut H) {
-                self.raw.hash(state);
-            }
-        }
-        impl<T> fmt::Debug for $key<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(
-                    f,
-                    concat!(stringify!($key), "({:#0", $width, "x})"),
-                    self.raw
-                )
-            }
-        }
-        impl<T> fmt::Display for $key<T> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, concat!("{:#0", $width, "x}"), self.raw)
-            }
-        }
-        impl<T> From<$key<T>> for $raw {
-            #[inline]
-            fn from(key: $key<T>) -> $raw {
-                key.raw
-            }
-        }
-        impl<T> From<$raw> for $key<T> {
-            #[inline]
-            fn from(raw: $raw) -> Self {
-                $key::from_raw(raw)
-            }
-        }
-    };
-}
-key_impls!(Key, u32, 10);
-key_impls!(WideKey, u64, 18);
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for u32 {}
-    impl<T> Sealed for super::Key<T> {}
-    impl<T> Sealed for &super::Key<T> {}
-    impl<T> Sealed for super::WideKey<T> {}
-    impl<T> Sealed for &super::WideKey<T> {}
-}
-
-/// What the registry's lookups accept: a plain `u32` id (the compatible API),
-/// or a [`Key<T>`] or [`WideKey<T>`] of the registry's own type. Sealed, and
-/// `u32` is the only integer type in it, so integer literals infer as `u32`;
-/// a `u64` from a WIT record goes through [`WideKey::from_raw`], which also
-/// accepts a `u32` key widened.
-///
-/// ```
-/// use std::sync::{Arc, Mutex};
-/// use wit_resource_registry::{Key, ResourceRegistry, WideKey};
-/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-/// let id: u32 = reg.register(Arc::new(Mutex::new(1)));
-/// let key = Key::<u8>::from_raw(id);
-/// let wide = reg.wide_key(key).unwrap();
-/// assert!(reg.get(id).is_some() && reg.get(key).is_some() && reg.get(&key).is_some());
-/// assert!(reg.get(wide).is_some() && reg.get(WideKey::<u8>::from_raw(id.into())).is_some());
-/// ```
-pub trait AsKey<T>: sealed::Sealed {
-    /// The id as a `u64`: a `u32` id or key as is, a wide key's raw form
-    /// (always above `u32::MAX`).
-    ///
-    /// ```
-    /// use wit_resource_registry::{AsKey, Key};
-    /// assert_eq!(AsKey::<u8>::raw_id(&Key::<u8>::from_raw(9)), 9);
-    /// assert_eq!(AsKey::<u8>::raw_id(&9u32), 9);
-    /// ```
-    fn raw_id(&self) -> u64;
-}
-impl<T> AsKey<T> for u32 {
-    #[inline]
-    fn raw_id(&self) -> u64 {
-        u64::from(*self)
-    }
-}
-impl<T> AsKey<T> for Key<T> {
-    #[inline]
-    fn raw_id(&self) -> u64 {
-        u64::from(self.raw)
-    }
-}
-impl<T> AsKey<T> for &Key<T> {
-    #[inline]
-    fn raw_id(&self) -> u64 {
-        u64::from(self.raw)
-    }
-}
-impl<T> AsKey<T> for WideKey<T> {
-    #[inline]
-    fn raw_id(&self) -> u64 {
-        self.raw
-    }
-}
-impl<T> AsKey<T> for &WideKey<T> {
-    #[inline]
-    fn raw_id(&self) -> u64 {
-        self.raw
-    }
 }
 
 #[cfg(test)]

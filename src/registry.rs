@@ -26,21 +26,43 @@ pub(crate) use crate::table::Value;
 /// A thread-safe table of `Arc<Mutex<T>>` resources keyed by ids that stay
 /// valid across a WebAssembly component boundary.
 ///
-/// It can live in a `static` with no wrapper, and every method takes `&self`:
+/// It can live in a `static` with no wrapper, and every method takes `&self`.
+/// The common case is a guard in the resource's implementation struct:
 ///
 /// ```
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::ResourceRegistry;
 ///
 /// struct SpanInner { name: String }
-/// static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::new();
+/// static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::with_limit(1024);
 ///
-/// let id = SPANS.register(Arc::new(Mutex::new(SpanInner { name: "GET /".into() })));
-/// assert_eq!(SPANS.get(id).unwrap().lock().unwrap().name, "GET /");
-/// let span = SPANS.take(id).unwrap().into_inner().ok().unwrap();  // exactly once
-/// assert!(SPANS.take(id).is_err());
-/// # assert_eq!(span.name, "GET /");
+/// let span = SPANS.register(Arc::new(Mutex::new(SpanInner { name: "GET /".into() })));
+/// assert_eq!(span.with(|s| s.name.clone()).as_deref(), Some("GET /"));
+/// if let Ok(mut ended) = span.take() {                // exactly once
+///     assert_eq!(ended.with(|s| s.name.clone()), "GET /");
+/// }
+/// assert!(SPANS.is_empty());
 /// ```
+///
+/// # Methods by job
+///
+/// * Build: [`new`](Self::new), [`with_limit`](Self::with_limit),
+///   [`set_limit`](Self::set_limit).
+/// * Register: [`register`](Self::register) and
+///   [`register_child`](Self::register_child) (a guard that never fails),
+///   their `_owned` forms for a registry in an `Arc`, and
+///   [`try_register`](Self::try_register) (a key, or the value back).
+/// * End: [`take`](Self::take), [`take_tree`](Self::take_tree),
+///   [`drain`](Self::drain), and the guard's [`take`](crate::Guard::take).
+/// * Look: [`get`](Self::get), [`wide_key`](Self::wide_key),
+///   [`children`](Self::children), [`parent`](Self::parent),
+///   [`snapshot`](Self::snapshot), [`stats`](Self::stats),
+///   [`leak_report`](Self::leak_report).
+/// * The compatibility layer of the simple `HashMap<u32, _>` registry:
+///   [`insert`](Self::insert), [`try_insert`](Self::try_insert),
+///   [`get`](Self::get), [`remove`](Self::remove),
+///   [`contains`](Self::contains), [`len`](Self::len),
+///   [`is_empty`](Self::is_empty), `Default`.
 ///
 /// # Three id spaces that never meet
 ///
@@ -56,21 +78,13 @@ pub(crate) use crate::table::Value;
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
-/// `insert` under a live issued key replaces that entry's value (the entry
-/// keeps its key, age and guard); under any other id at or above `2^16` it is
-/// refused with [`Error::InvalidId`].
-///
 /// # Limits
 ///
 /// [`with_limit`](Self::with_limit) or [`set_limit`](Self::set_limit) bound
-/// the live entries. The fallible methods ([`try_register`](Self::try_register),
-/// [`try_insert`](Self::try_insert), [`register_guarded`](Self::register_guarded))
-/// then refuse with [`Error::Full`] and hand the value back. The infallible
-/// compatible methods keep their signatures and still respect the bound:
-/// [`register`](Self::register) returns `0` (an id that never names an entry)
-/// and drops the value, [`insert`](Self::insert) returns the refused value
-/// itself. Every refusal for want of room counts in
-/// [`Stats::rejected`](crate::Stats::rejected) and nowhere else.
+/// the live entries. A registration over the limit hands the value back:
+/// kept in the guard ([`Guard::refusal`](crate::Guard::refusal)), or in a
+/// [`Rejected`] with [`Error::Full`]. Every refusal for want of room counts
+/// in [`Stats::rejected`](crate::Stats::rejected) and nowhere else.
 ///
 /// # Concurrency and re-entrancy
 ///
@@ -122,53 +136,59 @@ impl<T> ResourceRegistry<T> {
         }
     }
 
-    // The tables learn the limit on their first registration, which always
-    // takes the slow path.
-    const fn build(limit: usize) -> Self {
-        let mut registry = Self::new();
-        registry.limit = AtomicUsize::new(limit);
-        registry
-    }
-
     /// An empty registry that holds at most `limit` live entries; usable in a
-    /// `static`. A limit above [`MAX_ISSUED`](crate::MAX_ISSUED), the most
-    /// the registry can hold, is lowered to it (and [`limit`](Self::limit)
-    /// says so); [`try_with_limit`](Self::try_with_limit) refuses it instead.
+    /// `static`. A registry never holds more than
+    /// [`MAX_ISSUED`](crate::MAX_ISSUED) issued keys, so a higher limit means
+    /// that; [`stats`](Self::stats) reports the limit in force.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Error, ResourceRegistry};
+    /// use wit_resource_registry::{Error, ResourceRegistry, MAX_ISSUED};
     /// static SPANS: ResourceRegistry<u32> = ResourceRegistry::with_limit(2);
     /// SPANS.try_register(Arc::new(Mutex::new(1))).unwrap();
     /// SPANS.try_register(Arc::new(Mutex::new(2))).unwrap();
     /// let refused = SPANS.try_register(Arc::new(Mutex::new(3))).unwrap_err();
     /// assert_eq!(refused.error(), Error::Full { limit: 2 });
-    /// assert_eq!(ResourceRegistry::<u32>::with_limit(usize::MAX).limit(), Some(wit_resource_registry::MAX_ISSUED));
+    /// let huge = ResourceRegistry::<u32>::with_limit(usize::MAX);
+    /// assert_eq!(huge.stats().limit, Some(MAX_ISSUED));
     /// ```
     pub const fn with_limit(limit: usize) -> Self {
-        Self::build(if limit > crate::MAX_ISSUED {
-            crate::MAX_ISSUED
-        } else {
-            limit
-        })
+        let mut registry = Self::new();
+        registry.limit = AtomicUsize::new(clamp(limit));
+        registry
     }
+}
 
-    /// An empty registry that holds at most `limit` live entries, or
-    /// [`Error::LimitTooHigh`] if it could never hold that many.
+impl<T> ResourceRegistry<T> {
+    /// Sets the limit on live entries (`None` lifts it), as
+    /// [`with_limit`](Self::with_limit) takes it: one above
+    /// [`MAX_ISSUED`](crate::MAX_ISSUED) means as many as the registry can hold. Entries already
+    /// alive beyond a new, lower limit stay; new ones are refused until the
+    /// count is below it.
     ///
     /// ```
-    /// use wit_resource_registry::{Error, ResourceRegistry, MAX_ISSUED};
-    /// assert!(ResourceRegistry::<u8>::try_with_limit(MAX_ISSUED).is_ok());
-    /// let too_high = ResourceRegistry::<u8>::try_with_limit(MAX_ISSUED + 1).unwrap_err();
-    /// assert_eq!(too_high, Error::LimitTooHigh { max: MAX_ISSUED });
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::{ResourceRegistry, MAX_ISSUED};
+    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+    /// reg.set_limit(Some(0));
+    /// assert!(reg.try_register(Arc::new(Mutex::new(1))).is_err());
+    /// reg.set_limit(None);
+    /// assert!(reg.try_register(Arc::new(Mutex::new(2))).is_ok());
+    /// reg.set_limit(Some(usize::MAX));
+    /// assert_eq!(reg.stats().limit, Some(MAX_ISSUED));
     /// ```
-    pub const fn try_with_limit(limit: usize) -> Result<Self, Error> {
-        if limit > crate::MAX_ISSUED {
-            return Err(Error::LimitTooHigh {
-                max: crate::MAX_ISSUED,
-            });
-        }
-        Ok(Self::build(limit))
+    pub fn set_limit(&self, limit: Option<usize>) {
+        self.switch_limit(limit.map_or(UNBOUNDED, clamp));
+    }
+}
+
+/// A limit the registry can reach: one above [`MAX_ISSUED`](crate::MAX_ISSUED)
+/// means "as many as it can hold".
+pub(crate) const fn clamp(limit: usize) -> usize {
+    if limit > crate::MAX_ISSUED {
+        crate::MAX_ISSUED
+    } else {
+        limit
     }
 }
 
@@ -178,17 +198,21 @@ impl<T> ResourceRegistry<T> {
 impl<T> ResourceRegistry<T> {
     /// An empty registry with no limit.
     pub fn new() -> Self {
-        Self::with_limit(UNBOUNDED)
+        ResourceRegistry {
+            shards: std::array::from_fn(|_| CachePadded(Mutex::new(Table::new()))),
+            limit: AtomicUsize::new(UNBOUNDED),
+            counted: Count::new(),
+            groups: std::array::from_fn(|_| CachePadded(Count::new())),
+        }
     }
 
     /// An empty registry that holds at most `limit` live entries.
     pub fn with_limit(limit: usize) -> Self {
-        ResourceRegistry {
-            shards: std::array::from_fn(|_| CachePadded(Mutex::new(Table::new()))),
-            limit: AtomicUsize::new(limit),
-            counted: Count::new(),
-            groups: std::array::from_fn(|_| CachePadded(Count::new())),
-        }
+        let registry = Self::new();
+        registry
+            .limit
+            .store(clamp(limit), crate::sync::Ordering::Relaxed);
+        registry
     }
 }
 
@@ -265,10 +289,44 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// Registers into this thread's home shard, or, when that one holds all
-    /// it can, into any other.
+    /// it can, into any other. The fast path alone is small enough to inline
+    /// into the caller; any other case goes out of line in one call.
     #[inline]
     pub(crate) fn place(&self, value: Value<T>) -> Result<Place, Rejected<Value<T>>> {
         let (home, floor) = home();
+        let mut table = self.table(home);
+        let value = if self.counting() {
+            value
+        } else {
+            match table.insert_fast(value, floor) {
+                Ok(Filled { key, wraps, born }) => {
+                    self.entered(born);
+                    drop(table);
+                    saw(born);
+                    return Ok(Place {
+                        shard: home,
+                        key,
+                        wraps,
+                        born,
+                    });
+                }
+                Err(value) => value,
+            }
+        };
+        drop(table);
+        self.place_slow(home, value, floor)
+    }
+
+    /// [`place`](Self::place) past the fast path: the slow path, then other
+    /// shards.
+    #[cold]
+    #[inline(never)]
+    fn place_slow(
+        &self,
+        home: usize,
+        value: Value<T>,
+        floor: u64,
+    ) -> Result<Place, Rejected<Value<T>>> {
         match self.place_in(home, None, value, floor) {
             Ok(place) => Ok(place),
             Err((error, value)) => self.place_elsewhere(home, error, value, floor),
@@ -322,50 +380,34 @@ impl<T> ResourceRegistry<T> {
         Some(value)
     }
 
-    // ----- identity that survives the boundary -----------------------------
+    // ----- registering --------------------------------------------------
 
-    /// Stores `value` under a new typed key, or hands it back with the reason
-    /// ([`Error::Full`], [`Error::Exhausted`]).
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::{Key, ResourceRegistry};
-    /// let reg: ResourceRegistry<&str> = ResourceRegistry::new();
-    /// let key: Key<&str> = reg.try_register(Arc::new(Mutex::new("span"))).unwrap();
-    /// assert_eq!(*reg.get(key).unwrap().lock().unwrap(), "span");
-    /// ```
-    #[inline]
-    pub fn try_register(&self, value: Value<T>) -> Result<Key<T>, Rejected<Value<T>>> {
-        self.place(value).map(|place| Key::from_raw(place.key))
-    }
-
-    /// Like [`try_register`](Self::try_register), but returns a
-    /// [`Registration`] guard that removes the entry when dropped: keep it in
-    /// the resource's implementation struct and the entry goes away when the
-    /// caller drops the handle.
+    /// Stores `value` under a new key and returns the guard to keep in the
+    /// resource's implementation struct. Never fails: a value the registry
+    /// refuses ([`Error::Full`], [`Error::Exhausted`]) is kept in the guard,
+    /// which says why ([`refusal`](crate::Guard::refusal)) and ends it like
+    /// any other ([`take`](crate::Guard::take)), so a WIT constructor, which
+    /// cannot return an error, neither traps nor loses it.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::ResourceRegistry;
     /// static SPANS: ResourceRegistry<&str> = ResourceRegistry::new();
     /// {
-    ///     let guard = SPANS.register_guarded(Arc::new(Mutex::new("span"))).unwrap();
+    ///     let span = SPANS.register(Arc::new(Mutex::new("span")));
     ///     assert_eq!(SPANS.len(), 1);
-    ///     # let _ = guard;
-    /// }
+    ///     # let _ = span;
+    /// }                                  // the caller dropped the handle
     /// assert_eq!(SPANS.len(), 0);
     /// ```
-    pub fn register_guarded(
-        &self,
-        value: Value<T>,
-    ) -> Result<Registration<'_, T>, Rejected<Value<T>>> {
-        self.place(value)
-            .map(|place| Registration::new(self, place))
+    #[inline]
+    pub fn register(&self, value: Value<T>) -> Registration<'_, T> {
+        Registration::new(self, self.place(value))
     }
 
-    /// Like [`register_guarded`](Self::register_guarded), for a registry kept
-    /// in an `Arc` (one registry per instance, say): the guard holds a clone
-    /// of the `Arc`, so it has no lifetime to carry.
+    /// Like [`register`](Self::register), for a registry kept in an `Arc` (one
+    /// registry per instance, say): the guard holds a clone of the `Arc`, so
+    /// it has no lifetime to carry.
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -374,23 +416,39 @@ impl<T> ResourceRegistry<T> {
     /// struct HostSpan { entry: OwnedRegistration<String> }
     ///
     /// let instance = Instance { spans: Arc::new(ResourceRegistry::new()) };
-    /// let span = HostSpan {
-    ///     entry: instance.spans.register_owned(Arc::new(Mutex::new("GET /".into()))).unwrap(),
-    /// };
+    /// let span = HostSpan { entry: instance.spans.register_owned(Arc::new(Mutex::new("GET /".into()))) };
     /// assert_eq!(instance.spans.len(), 1);
     /// drop(span);
     /// assert!(instance.spans.is_empty());
     /// ```
-    pub fn register_owned(
-        self: &Arc<Self>,
-        value: Value<T>,
-    ) -> Result<OwnedRegistration<T>, Rejected<Value<T>>> {
-        self.place(value)
-            .map(|place| OwnedRegistration::new(Arc::clone(self), place))
+    pub fn register_owned(self: &Arc<Self>, value: Value<T>) -> OwnedRegistration<T> {
+        OwnedRegistration::new(Arc::clone(self), self.place(value))
     }
 
-    /// The [`WideKey`] of the live entry under `id`; `None` for a caller-chosen
-    /// id or an id that names nothing.
+    /// Stores `value` under a new typed key and returns the key, or hands the
+    /// value back with the reason ([`Error::Full`], [`Error::Exhausted`]).
+    /// For entries that live by key alone (ended with [`take`](Self::take) or
+    /// a [`drain`](Self::drain)); a resource keeps a guard instead
+    /// ([`register`](Self::register)).
+    ///
+    /// ```
+    /// use std::sync::{Arc, Mutex};
+    /// use wit_resource_registry::{Key, ResourceRegistry};
+    /// let reg: ResourceRegistry<&str> = ResourceRegistry::with_limit(1);
+    /// let key: Key<&str> = reg.try_register(Arc::new(Mutex::new("span"))).unwrap();
+    /// assert_eq!(*reg.get(key).unwrap().lock().unwrap(), "span");
+    /// let refused = reg.try_register(Arc::new(Mutex::new("more"))).unwrap_err();
+    /// assert_eq!(*refused.into_value().lock().unwrap(), "more");
+    /// ```
+    #[inline]
+    pub fn try_register(&self, value: Value<T>) -> Result<Key<T>, Rejected<Value<T>>> {
+        self.place(value).map(|place| Key::from_raw(place.key))
+    }
+
+    // ----- identity that survives the boundary -----------------------------
+
+    /// The [`WideKey`] of the live entry under `key`; `None` if it names
+    /// nothing (or a caller-chosen id, which has no wide form).
     ///
     /// ```
     /// use std::sync::{Arc, Mutex};
@@ -401,16 +459,16 @@ impl<T> ResourceRegistry<T> {
     /// assert_eq!(reg.take(wide).unwrap().into_inner().ok(), Some(1));
     /// assert!(reg.wide_key(key).is_none());
     /// ```
-    pub fn wide_key<K: AsKey<T>>(&self, id: K) -> Option<WideKey<T>> {
-        let (shard, id) = route(id.raw_id());
+    pub fn wide_key<K: AsKey<T>>(&self, key: K) -> Option<WideKey<T>> {
+        let (shard, id) = route(key.raw_id());
         let table = self.table(shard);
         let loc = table.find(id)?;
         table.wide_key_of(loc).map(WideKey::from_raw)
     }
 
-    // ----- lifecycle -------------------------------------------------------
+    // ----- ending ------------------------------------------------------------
 
-    /// Ends the entry under `id`: removes it and hands back its value, as the
+    /// Ends the entry under `key`: removes it and hands back its value, as the
     /// owned `T` when the registry held the last reference and as the shared
     /// `Arc<Mutex<T>>` otherwise ([`Taken`]). Exactly once, even when threads
     /// race for it, and whatever clones exist: so an `Err` means only that
@@ -422,16 +480,16 @@ impl<T> ResourceRegistry<T> {
     /// use std::sync::{Arc, Mutex};
     /// use wit_resource_registry::{Error, ResourceRegistry, Taken};
     /// let reg: ResourceRegistry<String> = ResourceRegistry::new();
-    /// let id = reg.register(Arc::new(Mutex::new("span".to_string())));
-    /// let clone = reg.get(id).unwrap();               // a clone elsewhere
-    /// let mut taken = reg.take(id).unwrap();          // ends it all the same
+    /// let key = reg.try_register(Arc::new(Mutex::new("span".to_string()))).unwrap();
+    /// let clone = reg.get(key).unwrap();              // a clone elsewhere
+    /// let mut taken = reg.take(key).unwrap();         // ends it all the same
     /// assert!(matches!(taken, Taken::Shared(_)));
     /// assert_eq!(taken.with(|name| name.clone()), "span");
-    /// assert_eq!(reg.take(id).unwrap_err(), Error::NotFound);
+    /// assert_eq!(reg.take(key).unwrap_err(), Error::NotFound);
     /// # drop(clone);
     /// ```
-    pub fn take<K: AsKey<T>>(&self, id: K) -> Result<Taken<T>, Error> {
-        let (shard, id) = route(id.raw_id());
+    pub fn take<K: AsKey<T>>(&self, key: K) -> Result<Taken<T>, Error> {
+        let (shard, id) = route(key.raw_id());
         self.take_id(shard, id)
     }
 

@@ -15,9 +15,9 @@ use crate::key::Key;
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::ResourceRegistry;
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-/// let id = reg.register(Arc::new(Mutex::new(1)));
-/// reg.remove(id);
-/// reg.get(id); // stale now
+/// let key = reg.try_register(Arc::new(Mutex::new(1))).unwrap();
+/// reg.take(key).unwrap();
+/// reg.get(key); // stale now
 /// let s = reg.stats();
 /// assert_eq!((s.live, s.high_water, s.registered, s.removed, s.stale_lookups), (0, 1, 1, 1, 1));
 /// ```
@@ -37,8 +37,8 @@ pub struct Stats {
     /// Entries ever added (by `register` and its variants, children included,
     /// or by `insert` under a caller-chosen id that held nothing).
     pub registered: u64,
-    /// Entries ever removed (by `remove`, `take`, a dropped `Registration`,
-    /// `drain`, `retain` or `clear`).
+    /// Entries ever removed (by `take`, `take_tree`, `drain`, a guard, or
+    /// `remove`).
     pub removed: u64,
     /// Values refused for want of room: at the limit ([`Error::Full`]) or out
     /// of slots ([`Error::Exhausted`]). A refusal moves this counter and no
@@ -96,6 +96,7 @@ impl fmt::Display for Stats {
 /// let leak = reg.leak_report().entries[0];
 /// assert_eq!((leak.key, leak.born), (key, 0));
 /// ```
+#[non_exhaustive]
 pub struct Leak<T> {
     /// The entry's key.
     pub key: Key<T>,
@@ -134,15 +135,16 @@ impl<T> fmt::Debug for Leak<T> {
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::ResourceRegistry;
 /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-/// let a = reg.register(Arc::new(Mutex::new(1)));
-/// let b = reg.register(Arc::new(Mutex::new(2)));
-/// reg.register(Arc::new(Mutex::new(3)));
-/// reg.remove(b);
+/// let a = reg.try_register(Arc::new(Mutex::new(1))).unwrap();
+/// let b = reg.try_register(Arc::new(Mutex::new(2))).unwrap();
+/// reg.try_register(Arc::new(Mutex::new(3))).unwrap();
+/// reg.take(b).unwrap();
 /// let report = reg.leak_report();
 /// assert_eq!(report.entries.len(), 2);
-/// assert_eq!(report.entries[0].key.into_raw(), a);
+/// assert_eq!(report.entries[0].key, a);
 /// assert!(report.to_string().starts_with("2 live entries"));
 /// ```
+#[non_exhaustive]
 pub struct LeakReport<T> {
     /// Live entries, oldest first.
     pub entries: Vec<Leak<T>>,
@@ -172,18 +174,6 @@ impl<T> fmt::Debug for LeakReport<T> {
             .field("entries", &self.entries)
             .field("now", &self.now)
             .finish()
-    }
-}
-
-impl<T> LeakReport<T> {
-    /// Whether nothing is alive.
-    ///
-    /// ```
-    /// use wit_resource_registry::ResourceRegistry;
-    /// assert!(ResourceRegistry::<u8>::new().leak_report().is_clean());
-    /// ```
-    pub fn is_clean(&self) -> bool {
-        self.entries.is_empty()
     }
 }
 

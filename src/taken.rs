@@ -1,8 +1,10 @@
-//! [`Taken`]: what ending an entry hands back, whoever else holds its value.
+//! [`Taken`]: what ending an entry hands back, whoever else holds its value;
+//! [`Drain`]: every entry a drain ended, handed back one by one.
 
 use std::fmt;
 use std::sync::{Arc, Mutex, PoisonError};
 
+use crate::key::Key;
 use crate::sync::lock_value;
 
 /// The value of an entry that has left the registry: the owned `T` when the
@@ -59,19 +61,6 @@ impl<T> Taken<T> {
         }
     }
 
-    /// Whether the registry held the last reference.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let key = reg.try_register(Arc::new(Mutex::new(1))).unwrap();
-    /// assert!(reg.take(key).unwrap().is_owned());
-    /// ```
-    pub fn is_owned(&self) -> bool {
-        matches!(self, Taken::Owned(_))
-    }
-
     /// The owned value, or the shared one back if clones are still alive
     /// (tried again now: they may have been dropped since).
     ///
@@ -94,45 +83,6 @@ impl<T> Taken<T> {
             },
         }
     }
-
-    /// The value as an `Arc<Mutex<T>>`, wrapping it again if it was owned.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
-    /// let key = reg.try_register(Arc::new(Mutex::new(7))).unwrap();
-    /// assert_eq!(*reg.take(key).unwrap().into_arc().lock().unwrap(), 7);
-    /// ```
-    pub fn into_arc(self) -> Arc<Mutex<T>> {
-        match self {
-            Taken::Owned(value) => Arc::new(Mutex::new(value)),
-            Taken::Shared(shared) => shared,
-        }
-    }
-
-    /// The owned value, or a clone of the shared one.
-    ///
-    /// ```
-    /// use std::sync::{Arc, Mutex};
-    /// use wit_resource_registry::ResourceRegistry;
-    /// let reg: ResourceRegistry<String> = ResourceRegistry::new();
-    /// let key = reg.try_register(Arc::new(Mutex::new("span".to_string()))).unwrap();
-    /// let _kept = reg.get(key).unwrap();
-    /// assert_eq!(reg.take(key).unwrap().into_owned(), "span");
-    /// ```
-    pub fn into_owned(self) -> T
-    where
-        T: Clone,
-    {
-        match self.into_inner() {
-            Ok(value) => value,
-            Err(shared) => shared
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .clone(),
-        }
-    }
 }
 
 /// Wraps a value that never was in a registry, or has left it by another
@@ -143,9 +93,9 @@ impl<T> Taken<T> {
 /// use std::sync::{Arc, Mutex};
 /// use wit_resource_registry::{ResourceRegistry, Taken};
 /// let reg: ResourceRegistry<&str> = ResourceRegistry::with_limit(0);
-/// let refused = reg.register_guarded(Arc::new(Mutex::new("over the limit"))).unwrap_err();
+/// let refused = reg.try_register(Arc::new(Mutex::new("over the limit"))).unwrap_err();
 /// let mut taken = Taken::from(refused.into_value());
-/// assert!(taken.is_owned());
+/// assert!(matches!(taken, Taken::Owned(_)));
 /// assert_eq!(taken.with(|name| *name), "over the limit");
 /// ```
 impl<T> From<Arc<Mutex<T>>> for Taken<T> {
@@ -160,5 +110,65 @@ impl<T> fmt::Debug for Taken<T> {
             Taken::Owned(_) => "Taken::Owned(..)",
             Taken::Shared(_) => "Taken::Shared(..)",
         })
+    }
+}
+
+/// Every entry [`ResourceRegistry::drain`](crate::ResourceRegistry::drain)
+/// ended, each with its key and its value as [`Taken`].
+///
+/// The entries left the registry all at once, before the drain returned; a
+/// value is unwrapped (the owned `T` when nothing else holds it) only as the
+/// iterator hands it over, so a drain costs no more than moving pointers
+/// under the registry's locks. Values not iterated are dropped with the
+/// `Drain`, after those locks are released.
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::ResourceRegistry;
+/// let reg: ResourceRegistry<u8> = ResourceRegistry::new();
+/// for n in [1, 2] {
+///     reg.try_register(Arc::new(Mutex::new(n))).unwrap();
+/// }
+/// let drained = reg.drain();
+/// assert_eq!((drained.len(), reg.len()), (2, 0));
+/// let mut values: Vec<u8> = drained.map(|(_, mut taken)| taken.with(|n| *n)).collect();
+/// values.sort();
+/// assert_eq!(values, [1, 2]);
+/// ```
+pub struct Drain<T> {
+    entries: std::vec::IntoIter<(Key<T>, Arc<Mutex<T>>)>,
+}
+
+impl<T> Drain<T> {
+    pub(crate) fn new(entries: Vec<(Key<T>, Arc<Mutex<T>>)>) -> Self {
+        Drain {
+            entries: entries.into_iter(),
+        }
+    }
+}
+
+impl<T> Iterator for Drain<T> {
+    type Item = (Key<T>, Taken<T>);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        let (key, value) = self.entries.next()?;
+        Some((key, Taken::from_arc(value)))
+    }
+
+    #[inline]
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.entries.size_hint()
+    }
+}
+
+impl<T> ExactSizeIterator for Drain<T> {}
+impl<T> std::iter::FusedIterator for Drain<T> {}
+
+impl<T> fmt::Debug for Drain<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Drain")
+            .field("len", &self.entries.len())
+            .finish_non_exhaustive()
     }
 }

@@ -36,7 +36,7 @@ pub fn get_span(handle: u32) -> Option<Arc<Mutex<SpanInner>>> {
 }
 use seed::*;
 use std::sync::{Arc, Mutex};
-use wit_resource_registry::ResourceRegistry;
+use wit_resource_registry::{Error, Key, ResourceRegistry};
 
 #[test]
 fn seed_snippet_behaves_like_the_hashmap_registry() {
@@ -68,7 +68,11 @@ fn compatible_methods_have_the_hashmap_shapes() {
         .insert(5, Arc::new(Mutex::new(2)))
         .expect("old value handed back");
     assert_eq!(*displaced.lock().unwrap(), 1);
-    let id: u32 = reg.register(Arc::new(Mutex::new(3)));
+    // An issued key, in the `u32` form the compatibility layer takes.
+    let id: u32 = reg
+        .try_register(Arc::new(Mutex::new(3)))
+        .unwrap()
+        .into_raw();
     assert_ne!(id, 0);
     assert_ne!(id, 5);
     let got: Option<Arc<Mutex<u32>>> = reg.get(id);
@@ -85,7 +89,7 @@ fn compatible_methods_have_the_hashmap_shapes() {
 #[test]
 fn a_static_registry_needs_no_wrapper() {
     static SPANS: ResourceRegistry<SpanInner> = ResourceRegistry::new();
-    let id = SPANS.register(span("static"));
+    let id = SPANS.try_register(span("static")).unwrap();
     assert_eq!(name_of(&SPANS.get(id).unwrap()), "static");
     assert!(SPANS.remove(id).is_some());
     assert!(SPANS.is_empty());
@@ -96,9 +100,9 @@ fn handle_numbers_reused_by_the_component_model_do_not_confuse_issued_keys() {
     // What the naive registry gets wrong: three spans all created with
     // handle 1. With issued keys they stay three distinct entries.
     let reg: ResourceRegistry<SpanInner> = ResourceRegistry::new();
-    let keys: Vec<u32> = ["a0", "a1", "a2"]
+    let keys: Vec<Key<SpanInner>> = ["a0", "a1", "a2"]
         .iter()
-        .map(|n| reg.register(span(n)))
+        .map(|n| reg.try_register(span(n)).unwrap())
         .collect();
     let mut names: Vec<String> = keys
         .iter()
@@ -113,4 +117,47 @@ fn handle_numbers_reused_by_the_component_model_do_not_confuse_issued_keys() {
         naive.insert(1, span(n));
     }
     assert_eq!(naive.len(), 1);
+}
+
+#[test]
+fn insert_under_an_issued_key_is_refused_and_leaves_its_value_alone() {
+    // `insert` and `try_insert` store under caller-chosen ids only: the raw
+    // number of an issued key is refused, and the entry registered under it
+    // (whose guard and holders keep what they registered) is untouched.
+    let reg: ResourceRegistry<SpanInner> = ResourceRegistry::new();
+    let key = reg.try_register(span("registered")).unwrap();
+    let held = reg.get(key).unwrap();
+    let before = reg.stats();
+
+    let refused = reg
+        .try_insert(key.into_raw(), span("intruder"))
+        .err()
+        .expect("an issued key is no caller id");
+    assert_eq!(refused.error(), Error::InvalidId);
+    assert_eq!(name_of(&refused.into_value()), "intruder", "handed back");
+    // `insert` hands the refused value back where a displaced one would be.
+    let back = reg.insert(key.into_raw(), span("intruder 2")).unwrap();
+    assert_eq!(name_of(&back), "intruder 2");
+
+    let now = reg.get(key).unwrap();
+    assert!(
+        Arc::ptr_eq(&now, &held),
+        "the registered value was replaced"
+    );
+    assert_eq!(name_of(&now), "registered");
+    assert_eq!(reg.len(), 1);
+    let after = reg.stats();
+    assert_eq!(
+        (after.registered, after.removed, after.rejected, after.clock),
+        (
+            before.registered,
+            before.removed,
+            before.rejected,
+            before.clock
+        ),
+        "a refused id is no refusal for room and adds nothing"
+    );
+    drop((held, now));
+    let ended = reg.take(key).unwrap().into_inner().ok().unwrap();
+    assert_eq!(inner_name(ended), "registered");
 }

@@ -14,7 +14,9 @@ fn val(v: u32) -> Arc<Mutex<u32>> {
 #[test]
 fn a_million_forged_ids_against_ten_thousand_live_entries() {
     let reg = ResourceRegistry::new();
-    let live: HashMap<u32, u32> = (0..10_000u32).map(|v| (reg.register(val(v)), v)).collect();
+    let live: HashMap<u32, u32> = (0..10_000u32)
+        .map(|v| (reg.try_register(val(v)).unwrap().into_raw(), v))
+        .collect();
     assert_eq!(live.len(), 10_000);
     let mut x: u64 = 0x2545_F491_4F6C_DD1D;
     let (mut hits, mut misses) = (0u32, 0u32);
@@ -38,7 +40,8 @@ fn a_million_forged_ids_against_ten_thousand_live_entries() {
             live.contains_key(&id)
         );
         if !live.contains_key(&id) {
-            assert_eq!(reg.take(id).unwrap_err(), Error::NotFound);
+            // Ending needs a typed key: a forged number has to say so.
+            assert_eq!(reg.take(Key::from_raw(id)).unwrap_err(), Error::NotFound);
             assert!(reg.remove(id).is_none());
         }
     }
@@ -54,19 +57,19 @@ fn stale_keys_never_resolve_to_a_newer_entry_under_churn() {
     let reg = ResourceRegistry::new();
     // Many slots, each reused many times (64,000 registrations, far below
     // KEY_REISSUE_BOUND): no removed key may find anything.
-    let mut stale: Vec<u32> = Vec::new();
-    let mut keys: Vec<u32> = (0..64).map(|v| reg.register(val(v))).collect();
+    let mut stale: Vec<Key<u32>> = Vec::new();
+    let mut keys: Vec<Key<u32>> = (0..64).map(|v| reg.try_register(val(v)).unwrap()).collect();
     for round in 0..1_000u32 {
         for key in keys.iter_mut() {
             assert!(reg.remove(*key).is_some());
             stale.push(*key);
-            *key = reg.register(val(round));
+            *key = reg.try_register(val(round)).unwrap();
         }
         if round % 100 == 0 {
             for &old in &stale {
                 assert!(
                     reg.get(old).is_none(),
-                    "stale key {:#x} resolved in round {}",
+                    "stale key {} resolved in round {}",
                     old,
                     round
                 );

@@ -26,10 +26,11 @@ fn finding_1_a_u32_key_comes_back_exactly_at_the_bound_and_not_before() {
     // very next registration reuses its slot: the shortest first gap the
     // queue allows. Its guard's entry is removed by someone else.
     let others: Vec<Key<u32>> = (0..1024)
-        .map(|n| reg.try_register_child(parent, val(n)).unwrap())
+        .map(|n| reg.register_child(parent, val(n)).into_key().unwrap())
         .collect();
-    let first = reg.register_child_guarded(parent, val(0)).unwrap();
-    let first_key = first.key();
+    let first = reg.register_child(parent, val(0));
+    let first_key = first.key().unwrap();
+    let first_wide = first.wide_key().unwrap();
     assert!(reg.remove(first_key).is_some());
     for key in others {
         assert!(reg.remove(key).is_some());
@@ -37,7 +38,7 @@ fn finding_1_a_u32_key_comes_back_exactly_at_the_bound_and_not_before() {
 
     let mut later: u64 = 0;
     loop {
-        let key = reg.try_register_child(parent, val(1)).unwrap();
+        let key = reg.register_child(parent, val(1)).into_key().unwrap();
         later += 1;
         if key == first_key {
             break;
@@ -57,9 +58,11 @@ fn finding_1_a_u32_key_comes_back_exactly_at_the_bound_and_not_before() {
     assert!(later > 1 << 22);
 
     // Finding 2: the old guard's key now names a live entry, and still the
-    // guard reaches nothing of it.
-    assert!(first.get().is_none());
+    // guard reaches nothing of it; its wide key stays dead.
+    assert_eq!(first.key(), Some(first_key));
     assert_eq!(first.with(|v| *v), None);
+    assert!(reg.get(first_wide).is_none());
+    assert_ne!(reg.wide_key(first_key), Some(first_wide));
     let back = first.take().unwrap_err();
     assert_eq!(back.error(), Error::NotFound);
     drop(back);
@@ -90,15 +93,15 @@ fn finding_1_one_at_a_time_keys_do_not_come_back() {
 #[test]
 fn finding_2_a_stale_guard_never_acts_on_another_entry() {
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    let guard = reg.register_guarded(val(1)).unwrap();
-    let old = guard.key();
-    assert_eq!(reg.drain_with(|_, _| {}), 1);
-    let refused = reg.try_insert(old, val(2)).unwrap_err();
+    let guard = reg.register(val(1));
+    let old = guard.key().unwrap();
+    assert_eq!(reg.drain().len(), 1);
+    let refused = reg.try_insert(old.into_raw(), val(2)).unwrap_err();
     assert_eq!(refused.error(), Error::InvalidId);
     let newcomers: Vec<Key<u32>> = (0..5000)
         .map(|n| reg.try_register(val(n)).unwrap())
         .collect();
-    assert!(guard.get().is_none());
+    assert_eq!(guard.with(|v| *v), None);
     drop(guard);
     assert_eq!(reg.len(), 5000);
     assert!(newcomers.iter().all(|&k| reg.contains(k)));
@@ -111,15 +114,15 @@ fn finding_2_a_stale_guard_leaves_the_newcomer_in_its_slot_alone() {
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
     let parent = reg.try_register(val(0)).unwrap(); // children share its shard
     let others: Vec<Key<u32>> = (0..1024)
-        .map(|n| reg.try_register_child(parent, val(n)).unwrap())
+        .map(|n| reg.register_child(parent, val(n)).into_key().unwrap())
         .collect();
-    let guard = reg.register_child_guarded(parent, val(7)).unwrap();
-    let old = guard.key();
+    let guard = reg.register_child(parent, val(7));
+    let old = guard.key().unwrap();
     reg.remove(old).unwrap(); // someone else ends it
     for key in others {
         reg.remove(key).unwrap(); // 1,024 wait behind it
     }
-    let newcomer = reg.try_register_child(parent, val(8)).unwrap();
+    let newcomer = reg.register_child(parent, val(8)).into_key().unwrap();
     let slot = |k: Key<u32>| k.into_raw() & 0xF_FFFF;
     assert_eq!(
         slot(newcomer),
@@ -127,26 +130,32 @@ fn finding_2_a_stale_guard_leaves_the_newcomer_in_its_slot_alone() {
         "the newcomer took the guard's slot"
     );
     assert_ne!(newcomer, old);
-    assert!(guard.get().is_none(), "the guard read the newcomer");
-    assert_eq!(guard.with(|v| *v), None);
+    assert_eq!(guard.with(|v| *v), None, "the guard read the newcomer");
     drop(guard);
     assert!(reg.contains(newcomer), "the guard removed the newcomer");
 }
 
-/// Finding 3: a failed guard `take` hands back a disarmed guard also when the
-/// entry has children, so the README's "already ended" branch, which drops
-/// it, loses nothing: the entry stays for `take_tree` or the shutdown drain.
+/// Finding 3: a guard `take` refused for children loses nothing. The guard
+/// comes back still armed (1.0; it used to come back disarmed), so the entry
+/// stays for `take_tree`, the shutdown drain or the guard's next `take`, and
+/// once something else has ended it the guard acts on nothing. What dropping
+/// the armed guard does instead is pinned in `guard.rs`.
 #[test]
-fn finding_3_a_guard_refused_for_children_is_disarmed() {
+fn finding_3_a_guard_refused_for_children_stays_armed_and_loses_nothing() {
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    let provider = reg.register_guarded(val(1)).unwrap();
-    let key = provider.key();
-    let child = reg.try_register_child(key, val(2)).unwrap();
-    match provider.take() {
+    let provider = reg.register(val(1));
+    let key = provider.key().unwrap();
+    let child = reg.register_child(key, val(2)).into_key().unwrap();
+    let provider = match provider.take() {
         Ok(_) => panic!("ended an entry with a live child"),
-        Err(refused) => assert_eq!(refused.error(), Error::HasChildren),
-    }
-    assert!(reg.contains(key), "the refused guard removed its entry");
+        Err(refused) => {
+            assert_eq!(refused.error(), Error::HasChildren);
+            refused.into_value()
+        }
+    };
+    assert!(reg.contains(key), "the refused take removed its entry");
+    assert_eq!(provider.key(), Some(key));
+    assert_eq!(provider.with(|v| *v), Some(1), "armed: it still reaches it");
     assert_eq!(reg.parent(child), Some(key));
     let ended: Vec<u32> = reg
         .take_tree(key)
@@ -155,6 +164,12 @@ fn finding_3_a_guard_refused_for_children_is_disarmed() {
         .map(|(_, mut t)| t.with(|v| *v))
         .collect();
     assert_eq!(ended, [2, 1]);
+    // Ended by the tree: the guard finds nothing, and a newcomer is safe.
+    let newcomer = reg.try_register(val(3)).unwrap();
+    assert_eq!(provider.with(|v| *v), None);
+    assert_eq!(provider.take().unwrap_err().error(), Error::NotFound);
+    assert!(reg.contains(newcomer));
+    assert_eq!(reg.stats().removed, 2);
 }
 
 /// Finding 3, the README's pattern verbatim (included from the same file the
@@ -163,7 +178,7 @@ fn finding_3_a_guard_refused_for_children_is_disarmed() {
 /// exactly once, none is lost.
 mod readme {
     use std::sync::{Arc, Mutex};
-    use wit_resource_registry::{Registration, Rejected, ResourceRegistry, Taken};
+    use wit_resource_registry::{Registration, ResourceRegistry};
 
     pub struct SpanInner {
         pub name: String,
@@ -212,16 +227,16 @@ mod readme {
         &SPANS
     }
 
-    /// The child keeps its parent's `Arc`, as an SDK span keeps its parent.
+    /// The child keeps its parent's `Arc`, as an SDK span keeps its parent
+    /// (a parent refused at the limit has no entry to share, as before).
     pub fn set_parent(child: &Span, parent: &Span) {
         let parent = parent
             .get::<MySpan>()
             .entry
-            .as_ref()
-            .ok()
-            .and_then(|e| e.get());
-        let child = child.get::<MySpan>().entry.as_ref().unwrap();
-        child.with(|c| c.parent = parent);
+            .key()
+            .and_then(|key| spans().get(key));
+        let set = child.get::<MySpan>().entry.with(|c| c.parent = parent);
+        assert!(set.is_some(), "the child is registered or kept");
     }
 }
 
@@ -286,33 +301,39 @@ fn finding_3_the_readme_contains_the_tested_pattern_verbatim() {
     );
 }
 
-/// Finding 3: ending works inside `for_each` and `retain` closures, and a
-/// failed guard `take` comes back disarmed.
+/// Finding 3: ending works inside a loop over a snapshot (what `for_each`
+/// and `retain` were), whose clones make the value come back shared; and a
+/// guard `take` after a drain ended its entry comes back spent.
 #[test]
-fn finding_3_take_works_inside_closures_and_a_failed_guard_take_is_disarmed() {
+fn finding_3_take_works_inside_snapshot_loops_and_a_guard_ended_elsewhere_comes_back_spent() {
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
     for n in 0..4 {
-        reg.register(val(n));
+        reg.try_register(val(n)).unwrap();
     }
     let mut ended = Vec::new();
-    reg.for_each(|key, _| ended.push(reg.take(key).unwrap().with(|v| *v)));
+    for (key, _value) in reg.snapshot() {
+        ended.push(reg.take(key).unwrap().with(|v| *v));
+    }
+    ended.sort_unstable();
     assert_eq!(ended, [0, 1, 2, 3]);
-    reg.register(val(9));
-    let removed = reg.retain(|key, _| {
-        assert!(matches!(reg.take(key), Ok(Taken::Shared(_))));
-        false
-    });
-    assert_eq!(
-        (removed, reg.len()),
-        (0, 0),
-        "taken inside, nothing left to remove"
-    );
+    reg.try_register(val(9)).unwrap();
+    let mut removed = 0;
+    for (key, value) in reg.snapshot() {
+        // The retain idiom: end what is not kept. The loop holds a clone.
+        if *value.lock().unwrap() == 9 {
+            assert!(matches!(reg.take(key), Ok(Taken::Shared(_))));
+            removed += 1;
+        }
+    }
+    assert_eq!((removed, reg.len()), (1, 0), "taken inside, nothing left");
 
-    let guard = reg.register_guarded(val(5)).unwrap();
-    reg.clear();
-    let back = guard.take().unwrap_err().into_value();
-    let newcomer = reg.register(val(6));
-    assert!(back.get().is_none());
+    let guard = reg.register(val(5));
+    drop(reg.drain()); // what `clear` was
+    let back = guard.take().unwrap_err();
+    assert_eq!(back.error(), Error::NotFound);
+    let back = back.into_value();
+    let newcomer = reg.try_register(val(6)).unwrap();
+    assert_eq!(back.with(|v| *v), None);
     drop(back);
     assert!(reg.contains(newcomer));
 }
@@ -329,9 +350,16 @@ fn finding_4_zero_is_not_a_sentinel_anyone_can_fill() {
         "handed back"
     );
     reg.insert(7, val(3));
-    assert_eq!(reg.register(val(4)), 0, "refused at the limit");
+    // Refused at the limit: no key at all (it used to be reported as `0`);
+    // the guard keeps the value instead.
+    let refused = reg.register(val(4));
+    assert_eq!(refused.refusal(), Some(Error::Full { limit: 1 }));
+    assert_eq!((refused.key(), refused.wide_key()), (None, None));
+    assert_eq!(refused.with(|v| *v), Some(4));
+    drop(refused);
     assert!(reg.get(0).is_none() && reg.remove(0).is_none());
-    assert_eq!(reg.take(0u32).unwrap_err(), Error::NotFound);
+    assert_eq!(reg.take(Key::from_raw(0)).unwrap_err(), Error::NotFound);
+    assert!(reg.wide_key(Key::from_raw(0)).is_none());
     assert_eq!(*reg.get(7).unwrap().lock().unwrap(), 3);
 }
 
@@ -340,7 +368,9 @@ fn finding_4_zero_is_not_a_sentinel_anyone_can_fill() {
 #[test]
 fn finding_5_issued_keys_never_look_like_handle_numbers() {
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    let issued: Vec<u32> = (0..1000).map(|n| reg.register(val(n))).collect();
+    let issued: Vec<u32> = (0..1000)
+        .map(|n| reg.try_register(val(n)).unwrap().into_raw())
+        .collect();
     assert!(issued.iter().all(|&k| k >= 1 << 16));
     for handle in 1..=16 {
         assert!(
@@ -421,14 +451,25 @@ fn finding_7_stats_is_one_consistent_cut() {
         w.join().unwrap();
     }
 
-    // Refusals: full, exhausted for a child, invalid id, stale parent.
+    // Refusals: full (by key, by guard, for a child, for a caller id),
+    // invalid id, stale parent.
     let reg: ResourceRegistry<u32> = ResourceRegistry::with_limit(1);
+    let gone = reg.try_register(val(0)).unwrap();
+    let gone = (gone, reg.wide_key(gone).unwrap());
+    drop(reg.take(gone.0).unwrap());
     let only = reg.try_register(val(0)).unwrap();
     let before = reg.stats();
     assert!(reg.try_register(val(1)).is_err());
-    assert!(reg.try_register_child(only, val(2)).is_err());
+    assert_eq!(
+        reg.register(val(5)).refusal(),
+        Some(Error::Full { limit: 1 })
+    );
+    assert!(reg.register_child(only, val(2)).refusal().is_some());
     assert!(reg.try_insert(9, val(3)).is_err());
     assert!(reg.try_insert(0, val(4)).is_err());
+    let stale = reg.register_child(gone.1, val(6));
+    assert_eq!(stale.refusal(), Some(Error::NotFound));
+    drop(stale);
     let after = reg.stats();
     assert_eq!(
         (
@@ -448,15 +489,24 @@ fn finding_7_stats_is_one_consistent_cut() {
     );
     assert_eq!(
         after.rejected,
-        before.rejected + 3,
+        before.rejected + 4,
         "only the refusals for room count"
     );
 
-    // Replacing a value keeps the entry's age in the leak report.
+    // Replacing a value keeps the entry's age in the leak report. Only a
+    // caller-chosen id's value can be replaced; refusing an issued key's
+    // number (1.0: `insert` under it used to replace) moves nothing either.
     let reg: ResourceRegistry<u32> = ResourceRegistry::new();
-    let a = reg.try_register(val(1)).unwrap();
+    let a = Key::from_raw(5);
+    assert!(reg.insert(a.into_raw(), val(1)).is_none());
     let b = reg.try_register(val(2)).unwrap();
-    reg.insert(a, val(3));
+    assert_eq!(
+        *reg.insert(a.into_raw(), val(3)).unwrap().lock().unwrap(),
+        1
+    );
+    let refused = reg.try_insert(b.into_raw(), val(4)).unwrap_err();
+    assert_eq!(refused.error(), Error::InvalidId);
+    assert_eq!(*reg.get(b).unwrap().lock().unwrap(), 2);
     let report = reg.leak_report();
     assert_eq!(
         report.entries.iter().map(|l| l.key).collect::<Vec<_>>(),

@@ -32,7 +32,7 @@ fn val(v: u32) -> StdArc<StdMutex<u32>> {
 fn racing_takes_of_one_id_have_exactly_one_winner() {
     explored("take/take", || {
         let reg = Arc::new(ResourceRegistry::new());
-        let id = reg.register(val(7));
+        let id = reg.try_register(val(7)).unwrap();
         let other = {
             let reg = reg.clone();
             thread::spawn(move || reg.take(id).map(|mut t| t.with(|v| *v)))
@@ -50,13 +50,15 @@ fn racing_takes_of_one_id_have_exactly_one_winner() {
 fn take_racing_drain_ends_each_entry_exactly_once() {
     explored("take/drain", || {
         let reg = Arc::new(ResourceRegistry::new());
-        let a = reg.register(val(1));
-        let b = reg.register(val(2));
+        let a = reg.try_register(val(1)).unwrap();
+        let b = reg.try_register(val(2)).unwrap();
         let drainer = {
             let reg = reg.clone();
             thread::spawn(move || {
                 let mut ended = Vec::new();
-                reg.drain_with(|_, mut v| ended.push(v.with(|v| *v)));
+                for (_, mut v) in reg.drain() {
+                    ended.push(v.with(|v| *v));
+                }
                 ended
             })
         };
@@ -94,8 +96,9 @@ fn register_racing_a_full_registry_never_exceeds_the_limit() {
         assert_eq!(back.len(), 1, "exactly one value refused and handed back");
         assert_eq!(reg.len(), 1);
         assert_eq!(reg.stats().rejected, 1);
-        let kept = reg.drain();
-        assert_ne!(*kept[0].1.lock().unwrap(), back[0]);
+        let mut kept: Vec<_> = reg.drain().collect();
+        assert_eq!(kept.len(), 1);
+        assert_ne!(kept[0].1.with(|v| *v), back[0]);
     });
 }
 
@@ -103,7 +106,7 @@ fn register_racing_a_full_registry_never_exceeds_the_limit() {
 fn remove_racing_register_keeps_the_count_exact() {
     explored("remove/register", || {
         let reg = Arc::new(ResourceRegistry::with_limit(2));
-        let a = reg.register(val(1));
+        let a = reg.try_register(val(1)).unwrap();
         let remover = {
             let reg = reg.clone();
             thread::spawn(move || reg.remove(a).is_some())
@@ -120,11 +123,11 @@ fn remove_racing_register_keeps_the_count_exact() {
 fn stats_racing_register_and_remove_is_one_cut() {
     explored("stats/register/remove", || {
         let reg = Arc::new(ResourceRegistry::with_limit(2));
-        let a = reg.register(val(1));
+        let a = reg.try_register(val(1)).unwrap();
         let worker = {
             let reg = reg.clone();
             thread::spawn(move || {
-                let b = reg.register(val(2));
+                let b = reg.try_register(val(2)).unwrap();
                 reg.remove(a);
                 b
             })
@@ -133,7 +136,8 @@ fn stats_racing_register_and_remove_is_one_cut() {
         assert_eq!(s.live as u64, s.registered - s.removed, "{:?}", s);
         assert!(s.live <= s.high_water, "{:?}", s);
         assert_eq!(s.clock, s.registered, "{:?}", s);
-        assert_ne!(worker.join().unwrap(), 0);
+        let b = worker.join().unwrap();
+        assert!(reg.contains(b) && !reg.contains(a));
     });
 }
 
@@ -141,11 +145,11 @@ fn stats_racing_register_and_remove_is_one_cut() {
 fn threads_of_two_groups_count_apart_in_one_cut() {
     explored("groups/stats", || {
         let reg = Arc::new(ResourceRegistry::new());
-        let a = reg.register(val(1)); // this thread registers first: group 0
+        let a = reg.try_register(val(1)).unwrap(); // this thread registers first: group 0
         let other = {
             let reg = reg.clone();
             thread::spawn(move || {
-                let b = reg.register(val(2)); // group 1
+                let b = reg.try_register(val(2)).unwrap(); // group 1
                 assert!(reg.remove(a).is_some(), "released in group 0 from group 1");
                 b
             })
@@ -182,7 +186,7 @@ fn threads_of_two_groups_count_apart_in_one_cut() {
 fn a_limit_set_and_lifted_while_another_group_registers_keeps_counts_exact() {
     explored("limit/groups", || {
         let reg = Arc::new(ResourceRegistry::new());
-        let a = reg.register(val(1));
+        let a = reg.try_register(val(1)).unwrap();
         let other = {
             let reg = reg.clone();
             thread::spawn(move || {
@@ -191,9 +195,9 @@ fn a_limit_set_and_lifted_while_another_group_registers_keeps_counts_exact() {
                 (b, removed)
             })
         };
-        reg.set_limit(1).unwrap();
+        reg.set_limit(Some(1));
         let mine = reg.try_register(val(3)).is_ok();
-        reg.lift_limit();
+        reg.set_limit(None);
         let (theirs, removed) = other.join().unwrap();
         assert!(removed);
         let live = usize::from(mine) + usize::from(theirs);
@@ -201,9 +205,104 @@ fn a_limit_set_and_lifted_while_another_group_registers_keeps_counts_exact() {
         assert_eq!((reg.len(), s.live), (live, live), "{:?}", s);
         assert!(s.high_water >= live && s.high_water <= 3, "{:?}", s);
         // Whatever moved where, the counts come back to zero, not below.
-        reg.clear();
+        drop(reg.drain()); // what `clear` was
         assert_eq!((reg.len(), reg.stats().live), (0, 0));
-        reg.register(val(4));
+        reg.try_register(val(4)).unwrap();
         assert_eq!(reg.len(), 1);
     });
+}
+
+/// Which outcomes of a race the interleavings of one model reached: a model
+/// that never reached the losing branch would prove nothing about it.
+struct Outcomes([std::sync::atomic::AtomicUsize; 2]);
+
+impl Outcomes {
+    const fn new() -> Self {
+        Outcomes([
+            std::sync::atomic::AtomicUsize::new(0),
+            std::sync::atomic::AtomicUsize::new(0),
+        ])
+    }
+    fn saw(&self, which: usize) {
+        self.0[which].fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn both(&self) -> bool {
+        self.0
+            .iter()
+            .all(|n| n.load(std::sync::atomic::Ordering::SeqCst) > 0)
+    }
+}
+
+/// A guard's `take` racing a shutdown drain: the entry ends exactly once, and
+/// the loser's answer is `NotFound` with a spent guard.
+#[test]
+fn a_guard_take_racing_a_drain_ends_the_entry_exactly_once() {
+    static SEEN: Outcomes = Outcomes::new();
+    explored("guard take/drain", || {
+        // The guard owns a std `Arc` of the registry (loom does not model
+        // it); the registry's own locks and atomics are loom's.
+        let reg = StdArc::new(ResourceRegistry::new());
+        let guard = reg.register_owned(val(1));
+        let other = reg.register_owned(val(2));
+        let ender = thread::spawn(move || match guard.take() {
+            Ok(mut taken) => Some(taken.with(|v| *v)),
+            Err(back) => {
+                assert_eq!(back.error(), Error::NotFound);
+                let spent = back.into_value();
+                assert_eq!(spent.with(|v| *v), None);
+                None
+            }
+        });
+        let mut ended: Vec<u32> = reg.drain().map(|(_, mut t)| t.with(|v| *v)).collect();
+        let theirs = ender.join().unwrap();
+        SEEN.saw(usize::from(theirs.is_some()));
+        ended.extend(theirs);
+        ended.sort_unstable();
+        assert_eq!(ended, [1, 2]);
+        // Drained: its guard acts on nothing any more.
+        let newcomer = reg.try_register(val(3)).unwrap();
+        assert_eq!(other.with(|v| *v), None);
+        drop(other);
+        assert!(reg.contains(newcomer));
+        let s = reg.stats();
+        assert_eq!((s.registered, s.removed, s.live), (3, 2, 1));
+    });
+    assert!(SEEN.both(), "both the guard and the drain won some runs");
+}
+
+/// A parent's guard `take` racing the end of its only child: refused with
+/// `HasChildren` (the guard still armed, the entry still there) or ended,
+/// never lost; the guard that came back ends it on its next `take`.
+#[test]
+fn a_parent_guard_take_racing_its_child_never_loses_the_parent() {
+    static SEEN: Outcomes = Outcomes::new();
+    explored("guard take/child", || {
+        let reg = StdArc::new(ResourceRegistry::new());
+        let parent = reg.register_owned(val(1));
+        let child = reg.register_child_owned(parent.key().unwrap(), val(2));
+        let ender = thread::spawn(move || child.take().map(|mut t| t.with(|v| *v)).ok());
+        let (mut taken, theirs) = match parent.take() {
+            // Only once the child has ended.
+            Ok(taken) => {
+                SEEN.saw(0);
+                (taken, ender.join().unwrap())
+            }
+            Err(back) => {
+                SEEN.saw(1);
+                assert_eq!(back.error(), Error::HasChildren);
+                let parent = back.into_value();
+                assert_eq!(parent.with(|v| *v), Some(1), "still armed");
+                let theirs = ender.join().unwrap(); // the child ends
+                (parent.take().unwrap(), theirs)
+            }
+        };
+        assert_eq!(taken.with(|v| *v), 1);
+        assert_eq!(theirs, Some(2));
+        assert!(reg.is_empty());
+        assert_eq!(reg.stats().removed, 2);
+    });
+    assert!(
+        SEEN.both(),
+        "the parent was refused in some runs, ended in others"
+    );
 }

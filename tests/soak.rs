@@ -10,7 +10,7 @@ use std::alloc::System;
 use std::sync::{Arc, Mutex};
 
 use stats_alloc::{Region, StatsAlloc, INSTRUMENTED_SYSTEM};
-use wit_resource_registry::ResourceRegistry;
+use wit_resource_registry::{Key, ResourceRegistry};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -38,22 +38,24 @@ fn ten_million_lifecycles_return_memory_to_the_baseline() {
     let n = lifecycles();
     let reg: ResourceRegistry<Span> = ResourceRegistry::with_limit(1_000);
     // A few long-lived entries, like open root spans.
-    let roots: Vec<u32> = (0..16)
+    let roots: Vec<Key<Span>> = (0..16)
         .map(|i| {
-            reg.register(Arc::new(Mutex::new(Span {
+            reg.try_register(Arc::new(Mutex::new(Span {
                 name: format!("root-{}", i),
                 attributes: Vec::new(),
             })))
+            .unwrap()
         })
         .collect();
     // Warm up, so the slab and the allocator reach their steady state.
-    let mut window: Vec<u32> = Vec::with_capacity(64);
-    let step = |i: u64, window: &mut Vec<u32>| {
-        let key = reg.register(Arc::new(Mutex::new(Span {
-            name: String::from("request"),
-            attributes: Vec::new(),
-        })));
-        assert_ne!(key, 0);
+    let mut window: Vec<Key<Span>> = Vec::with_capacity(64);
+    let step = |i: u64, window: &mut Vec<Key<Span>>| {
+        let key = reg
+            .try_register(Arc::new(Mutex::new(Span {
+                name: String::from("request"),
+                attributes: Vec::new(),
+            })))
+            .expect("under the limit");
         reg.get(key)
             .unwrap()
             .lock()

@@ -81,10 +81,10 @@ fn every_entry_ends_exactly_once_under_contention() {
             barrier.wait();
             let mut rounds = 0;
             while stop.load(Ordering::SeqCst) == 0 {
-                reg.drain_with(|_, mut v| {
+                for (_, mut v) in reg.drain() {
                     let id = v.with(|i| i.id);
                     ended[id].fetch_add(1, Ordering::SeqCst);
-                });
+                }
                 rounds += 1;
                 thread::yield_now();
             }
@@ -123,7 +123,7 @@ fn every_entry_ends_exactly_once_under_contention() {
 fn racing_takes_of_one_id_have_exactly_one_winner() {
     let reg: Arc<ResourceRegistry<u32>> = Arc::new(ResourceRegistry::new());
     for round in 0..2_000u32 {
-        let id = reg.register(Arc::new(Mutex::new(round)));
+        let id = reg.try_register(Arc::new(Mutex::new(round))).unwrap();
         let barrier = Arc::new(Barrier::new(2));
         let racers: Vec<_> = (0..2)
             .map(|_| {

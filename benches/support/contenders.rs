@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::ResourceRegistry;
+use wit_resource_registry::{Drain, Key, ResourceRegistry};
 
 /// About 64 bytes, like a small span record; only `start` is read.
 #[allow(dead_code)]
@@ -31,41 +31,49 @@ pub type Value = Arc<Mutex<Payload>>;
 /// What every contender offers: the resource lifecycle on `&self`.
 pub trait Contender {
     const NAME: &'static str;
+    /// What `drain` hands back: the values themselves for the peers
+    /// (`Vec<Value>`'s iterator); this crate's `Drain`, which unwraps each
+    /// value only as it is iterated. The workload counts it and drops it,
+    /// which drops the same `Arc`s in every case.
+    type Drained: ExactSizeIterator;
     fn create() -> Self;
     fn register(&self, value: Value) -> u64;
     fn get(&self, key: u64) -> Option<Value>;
     fn remove(&self, key: u64) -> Option<Value>;
-    /// Removes every entry, returning them (shutdown). `keys` are the live
-    /// keys, for contenders that cannot enumerate through `&self`.
-    /// Every implementation is `#[inline(never)]`, so that callgrind can
-    /// count it alone (`scripts/instructions.sh`).
-    fn drain(&self, keys: &[u64]) -> Vec<Value>;
+    /// Removes every entry, returning them (shutdown); the caller drops them.
+    /// `keys` are the live keys, for contenders that cannot enumerate
+    /// through `&self`. Every implementation is `#[inline(never)]`, so that
+    /// callgrind can count it alone (`scripts/instructions.sh`).
+    fn drain(&self, keys: &[u64]) -> Self::Drained;
 }
 
-/// This crate, through its compatible `Arc<Mutex<T>>` API.
+/// This crate, through its key-only route: `try_register` issues a typed
+/// `Key`, whose raw `u32` the harness keeps and turns back with
+/// `Key::from_raw`; `remove` hands back the `Arc` as the peers do; `drain`
+/// is the registry's own shutdown drain, handed back as it comes.
 impl Contender for ResourceRegistry<Payload> {
     const NAME: &'static str = "this-crate";
+    type Drained = Drain<Payload>;
     fn create() -> Self {
         ResourceRegistry::new()
     }
     #[inline]
     fn register(&self, value: Value) -> u64 {
-        ResourceRegistry::register(self, value) as u64
+        // No limit is set, so nothing is refused: 0 (no entry) is only there
+        // to keep the harness total, as 0.1's `register` answered.
+        ResourceRegistry::try_register(self, value).map_or(0, |key| u64::from(key.into_raw()))
     }
     #[inline]
     fn get(&self, key: u64) -> Option<Value> {
-        ResourceRegistry::get(self, key as u32)
+        ResourceRegistry::get(self, Key::from_raw(key as u32))
     }
     #[inline]
     fn remove(&self, key: u64) -> Option<Value> {
-        ResourceRegistry::remove(self, key as u32)
+        ResourceRegistry::remove(self, Key::from_raw(key as u32))
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
         ResourceRegistry::drain(self)
-            .into_iter()
-            .map(|(_, v)| v)
-            .collect()
     }
 }
 
@@ -78,6 +86,7 @@ pub struct Naive {
 
 impl Contender for Naive {
     const NAME: &'static str = "naive-hashmap";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         Naive {
             map: Mutex::new(None),
@@ -102,9 +111,11 @@ impl Contender for Naive {
         map.as_mut().and_then(|m| m.remove(&(key as u32)))
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
-        let taken = self.map.lock().unwrap().take();
-        taken.map_or_else(Vec::new, |m| m.into_values().collect())
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
+        Vec::into_iter({
+            let taken = self.map.lock().unwrap().take();
+            taken.map_or_else(Vec::new, |m| m.into_values().collect())
+        })
     }
 }
 
@@ -112,6 +123,7 @@ pub struct MutexSlab(Mutex<slab::Slab<Value>>);
 
 impl Contender for MutexSlab {
     const NAME: &'static str = "mutex-slab";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         MutexSlab(Mutex::new(slab::Slab::new()))
     }
@@ -128,9 +140,11 @@ impl Contender for MutexSlab {
         self.0.lock().unwrap().try_remove(key as usize)
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
-        let taken = std::mem::take(&mut *self.0.lock().unwrap());
-        taken.into_iter().map(|(_, v)| v).collect()
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
+        Vec::into_iter({
+            let taken = std::mem::take(&mut *self.0.lock().unwrap());
+            taken.into_iter().map(|(_, v)| v).collect()
+        })
     }
 }
 
@@ -138,6 +152,7 @@ pub struct MutexSlotMap(Mutex<slotmap::SlotMap<slotmap::DefaultKey, Value>>);
 
 impl Contender for MutexSlotMap {
     const NAME: &'static str = "mutex-slotmap";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         MutexSlotMap(Mutex::new(slotmap::SlotMap::new()))
     }
@@ -157,8 +172,8 @@ impl Contender for MutexSlotMap {
         self.0.lock().unwrap().remove(key)
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
-        self.0.lock().unwrap().drain().map(|(_, v)| v).collect()
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
+        Vec::into_iter(self.0.lock().unwrap().drain().map(|(_, v)| v).collect())
     }
 }
 
@@ -166,6 +181,7 @@ pub struct ShardedSlab(sharded_slab::Slab<Value>);
 
 impl Contender for ShardedSlab {
     const NAME: &'static str = "sharded-slab";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         ShardedSlab(sharded_slab::Slab::new())
     }
@@ -182,12 +198,14 @@ impl Contender for ShardedSlab {
         self.0.take(key as usize)
     }
     #[inline(never)]
-    fn drain(&self, keys: &[u64]) -> Vec<Value> {
-        // sharded-slab cannot enumerate through `&self` (`unique_iter` needs
-        // `&mut`), so it is handed the keys.
-        keys.iter()
-            .filter_map(|&k| self.0.take(k as usize))
-            .collect()
+    fn drain(&self, keys: &[u64]) -> Self::Drained {
+        Vec::into_iter({
+            // sharded-slab cannot enumerate through `&self` (`unique_iter` needs
+            // `&mut`), so it is handed the keys.
+            keys.iter()
+                .filter_map(|&k| self.0.take(k as usize))
+                .collect()
+        })
     }
 }
 
@@ -198,6 +216,7 @@ pub struct Dash {
 
 impl Contender for Dash {
     const NAME: &'static str = "dashmap";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         Dash {
             map: dashmap::DashMap::new(),
@@ -219,11 +238,13 @@ impl Contender for Dash {
         self.map.remove(&(key as u32)).map(|(_, v)| v)
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
-        let keys: Vec<u32> = self.map.iter().map(|e| *e.key()).collect();
-        keys.into_iter()
-            .filter_map(|k| self.map.remove(&k).map(|(_, v)| v))
-            .collect()
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
+        Vec::into_iter({
+            let keys: Vec<u32> = self.map.iter().map(|e| *e.key()).collect();
+            keys.into_iter()
+                .filter_map(|k| self.map.remove(&k).map(|(_, v)| v))
+                .collect()
+        })
     }
 }
 
@@ -233,6 +254,7 @@ pub struct Floor(RefCell<(Vec<Option<Value>>, Vec<u32>)>);
 
 impl Contender for Floor {
     const NAME: &'static str = "floor-vec";
+    type Drained = std::vec::IntoIter<Value>;
     fn create() -> Self {
         Floor(RefCell::new((Vec::new(), Vec::new())))
     }
@@ -266,9 +288,11 @@ impl Contender for Floor {
         v
     }
     #[inline(never)]
-    fn drain(&self, _keys: &[u64]) -> Vec<Value> {
-        let mut inner = self.0.borrow_mut();
-        inner.1.clear();
-        inner.0.drain(..).flatten().collect()
+    fn drain(&self, _keys: &[u64]) -> Self::Drained {
+        Vec::into_iter({
+            let mut inner = self.0.borrow_mut();
+            inner.1.clear();
+            inner.0.drain(..).flatten().collect()
+        })
     }
 }

@@ -3,6 +3,16 @@
 use super::*;
 use crate::key::MAX_ISSUED;
 
+#[test]
+fn a_limit_above_what_fits_means_what_fits_everywhere() {
+    let reg: ResourceRegistry<u8> = ResourceRegistry::with_limit(MAX_ISSUED + 1);
+    assert_eq!(reg.stats().limit, Some(MAX_ISSUED));
+    reg.set_limit(Some(usize::MAX));
+    assert_eq!(reg.stats().limit, Some(MAX_ISSUED));
+    reg.set_limit(None);
+    assert_eq!(reg.stats().limit, None);
+}
+
 fn val<V>(v: V) -> Value<V> {
     Arc::new(std::sync::Mutex::new(v))
 }
@@ -12,22 +22,24 @@ fn registry_is_send_sync_and_static() {
     fn assert_send_sync<X: Send + Sync>() {}
     assert_send_sync::<ResourceRegistry<String>>();
     static R: ResourceRegistry<String> = ResourceRegistry::new();
-    let id = R.register(val("x".to_string()));
-    assert!(R.remove(id).is_some());
+    let span = R.register(val("x".to_string()));
+    assert!(span.take().is_ok());
 }
 
 #[test]
 fn full_registry_refuses_without_losing_values() {
     let reg = ResourceRegistry::with_limit(2);
-    let a = reg.register(val(1));
+    let a = reg.try_register(val(1)).unwrap();
     let b = reg.try_register(val(2)).unwrap();
     let refused = reg.try_register(val(3)).unwrap_err();
     assert_eq!(*refused.into_value().lock().unwrap(), 3);
     let back = reg.insert(99, val(4)).unwrap();
     assert_eq!(*back.lock().unwrap(), 4);
-    assert_eq!(reg.register(val(5)), 0);
+    let kept = reg.register(val(5));
+    assert_eq!(kept.refusal(), Some(Error::Full { limit: 2 }));
+    assert_eq!(kept.take().unwrap().into_inner().ok(), Some(5));
     assert_eq!(reg.stats().rejected, 3);
-    assert!(reg.remove(a).is_some());
+    assert!(reg.take(a).is_ok());
     assert!(reg.try_register(val(6)).is_ok());
     assert!(reg.get(b).is_some());
     assert_eq!(reg.stats().high_water, 2);
@@ -37,7 +49,7 @@ fn full_registry_refuses_without_losing_values() {
 fn running_out_of_slots_refuses_hands_back_and_leaves_no_trace() {
     let reg = ResourceRegistry::new();
     for _ in 0..MAX_ISSUED {
-        assert_ne!(reg.register(val(())), 0);
+        assert!(reg.try_register(val(())).is_ok());
     }
     let before = reg.stats();
     let refused = reg.try_register(val(())).unwrap_err();
@@ -59,9 +71,11 @@ fn running_out_of_slots_refuses_hands_back_and_leaves_no_trace() {
 #[test]
 fn registrations_spread_but_every_key_resolves_in_order() {
     let reg = ResourceRegistry::new();
-    let keys: Vec<u32> = (0..1000).map(|n| reg.register(val(n))).collect();
+    let keys: Vec<u32> = (0..1000)
+        .map(|n| reg.try_register(val(n)).unwrap().into_raw())
+        .collect();
     for (n, &k) in keys.iter().enumerate() {
-        assert_eq!(*reg.get(k).unwrap().lock().unwrap(), n);
+        assert_eq!(*reg.get(Key::from_raw(k)).unwrap().lock().unwrap(), n);
     }
     let report: Vec<u32> = reg
         .leak_report()
@@ -73,11 +87,7 @@ fn registrations_spread_but_every_key_resolves_in_order() {
         report, keys,
         "one thread's entries are reported oldest first"
     );
-    let mut values: Vec<usize> = reg
-        .drain()
-        .iter()
-        .map(|(_, v)| *v.lock().unwrap())
-        .collect();
+    let mut values: Vec<usize> = reg.drain().map(|(_, mut v)| v.with(|v| *v)).collect();
     values.sort_unstable();
     assert_eq!(values, (0..1000).collect::<Vec<_>>(), "each once");
 }

@@ -178,17 +178,17 @@ impl<T> Table<T> {
         }
     }
 
-    /// Removes every live entry into `out`, with its key, calling `left` with
-    /// each one's birth. The vacated slots join the queue behind the ones
+    /// Removes every live entry into `out`, as `each` makes it of the entry's
+    /// key, value and birth. The vacated slots join the queue behind the ones
     /// already waiting, in index order; their keys stay, so their tags move
     /// on at the next fill.
-    pub(crate) fn drain_into(
+    pub(crate) fn drain_into<R>(
         &mut self,
         // Owned, not borrowed: the loop then keeps the vector's length and
         // capacity in locals rather than reloading them after every store.
-        mut out: Vec<(Key<T>, Value<T>)>,
-        mut left: impl FnMut(u64),
-    ) -> Vec<(Key<T>, Value<T>)> {
+        mut out: Vec<R>,
+        mut each: impl FnMut(Key<T>, Value<T>, u64) -> R,
+    ) -> Vec<R> {
         let before = out.len();
         // `prev` is the link to write next: `first` until a slot is vacated.
         let mut first = 0u64;
@@ -196,8 +196,7 @@ impl<T> Table<T> {
         let mut prev: &mut u64 = &mut first;
         for (index, slot) in self.slots.iter_mut().enumerate() {
             if let Some(value) = slot.value.take() {
-                left(slot.born);
-                out.push((Key::from_raw(slot.key), value));
+                out.push(each(Key::from_raw(slot.key), value, slot.born));
                 last = index as u32 + 1;
                 *prev = u64::from(last);
                 prev = &mut slot.born;
@@ -212,10 +211,11 @@ impl<T> Table<T> {
             self.tail = last;
         }
         if let Some(named) = &mut self.named {
-            out.extend(named.drain().map(|(raw, (value, born))| {
-                left(born);
-                (Key::from_raw(raw), value)
-            }));
+            out.extend(
+                named
+                    .drain()
+                    .map(|(raw, (value, born))| each(Key::from_raw(raw), value, born)),
+            );
         }
         if let Some(tree) = &mut self.tree {
             tree.clear();

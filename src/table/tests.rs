@@ -141,17 +141,17 @@ fn drain_queues_its_slots_behind_those_already_waiting() {
     let mut t = Table::new();
     let keys: Vec<u32> = (0..4).map(|n| register(&mut t, n)).collect();
     t.remove(keys[2]).unwrap();
-    let out = t.drain_into(Vec::new(), |_| {});
+    let out = t.drain_into(Vec::new(), |k, v, _| (k, v));
     assert_eq!(out.len(), 3);
     assert_eq!(queue(&t), [2, 0, 1, 3]);
     assert!(keys.iter().all(|&k| value(&t, k).is_none()));
     assert_eq!(t.counters.live, 0);
     // Drained again when already empty: nothing moves.
-    let out = t.drain_into(out, |_| {});
+    let out = t.drain_into(out, |k, v, _| (k, v));
     assert_eq!((out.len(), queue(&t)), (3, vec![2, 0, 1, 3]));
     // And a named entry drains too.
     t.insert_named(77, val(5), 0, None).unwrap();
-    let out = t.drain_into(Vec::new(), |_| {});
+    let out = t.drain_into(Vec::new(), |k, v, _| (k, v));
     assert_eq!(out.len(), 1);
     assert_eq!(t.counters.live, 0);
 }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::{Error, Key, ResourceRegistry, Taken, MAX_CALLER_ID};
+use wit_resource_registry::{Error, Key, Registration, ResourceRegistry, Taken, MAX_CALLER_ID};
 
 /// Which id an operation aims at.
 #[derive(Clone, Copy, Debug)]
@@ -22,12 +22,22 @@ pub enum Target {
     Small(u8),
 }
 
-/// One public operation.
+/// One public operation. The operations 1.0 removed keep their place as the
+/// idiom that replaces them (`DrainWith`, `Retain` and `Clear` are loops over
+/// `drain` and `snapshot`), so that a byte string decodes as it did; code 19,
+/// once a second `Take` of a live id, is now `GuardTake`, which falls back to
+/// exactly that when no guard is kept.
 #[derive(Clone, Copy, Debug)]
 pub enum Op {
+    /// `register`, its guard given up with `into_key`: the entry stays.
     Register(u32),
     TryRegister(u32),
+    /// `register`, the guard kept until the end of the run (`true`) or
+    /// dropped at once, which removes the entry.
     Guarded(u32, bool),
+    /// `take` on the n-th guard kept so far (by key on the n-th live id when
+    /// none is kept).
+    GuardTake(usize),
     Insert(Target, u32),
     TryInsert(Target, u32),
     Get(Target),
@@ -126,7 +136,7 @@ pub fn decode_ops(data: &[u8]) -> Vec<Op> {
                 x => Some(x % 16),
             }),
             18 => Op::KeyRoundTrip(b.u32()),
-            19 => Op::Take(Target::Live(b.u8() as usize)),
+            19 => Op::GuardTake(b.u8() as usize),
             20 => Op::RegisterChild(b.target(), b.u8() as u32),
             _ => Op::TakeTree(b.target()),
         };
@@ -163,6 +173,11 @@ fn read(v: &V) -> u32 {
 }
 fn read_taken(mut t: Taken<u32>) -> u32 {
     t.with(|v| *v)
+}
+/// The value and whether it came back owned.
+fn read_taken_owned(t: Taken<u32>) -> (u32, bool) {
+    let owned = matches!(t, Taken::Owned(_));
+    (read_taken(t), owned)
 }
 
 /// Entries sorted by id: what a snapshot or a drain holds, whose order is
@@ -251,9 +266,10 @@ impl Model {
         }
         out.push(id);
     }
-    /// What `insert` may store under `id`: a caller-chosen id or a live one.
+    /// What `insert` may store under `id`: a caller-chosen id only (an
+    /// issued key's value is never replaced).
     fn insertable(&self, id: u32) -> bool {
-        (1..=MAX_CALLER_ID).contains(&id) || self.live.contains_key(&id)
+        (1..=MAX_CALLER_ID).contains(&id)
     }
     fn by_age(&self) -> Vec<(u32, u32)> {
         let mut all: Vec<(u64, u32, u32)> = self
@@ -278,23 +294,29 @@ impl Model {
 pub fn run(ops: &[Op]) {
     let registry = ResourceRegistry::new();
     let reg = &registry;
-    // Guards kept alive across steps; declared after the registry they borrow.
-    let mut guards = Vec::new();
+    // Guards kept alive across steps, each with the value it was given;
+    // declared after the registry they borrow.
+    let mut guards: Vec<(Registration<'_, u32>, u32)> = Vec::new();
     let mut m = Model::default();
     for (step, &op) in ops.iter().enumerate() {
         let ctx = || format!("step {} {:?}", step, op);
         match op {
-            Op::Register(v) => {
-                let id = reg.register(val(v));
-                if m.room() {
+            Op::Register(v) => match reg.register(val(v)).into_key() {
+                Ok(key) => {
+                    assert!(m.room(), "{}: registered past the limit", ctx());
+                    let id = key.into_raw();
                     assert_ne!(id, 0, "{}", ctx());
                     assert!(!m.live.contains_key(&id), "{}: issued a live id", ctx());
                     m.add(id, v);
-                } else {
-                    assert_eq!(id, 0, "{}: registered past the limit", ctx());
+                }
+                Err(refused) => {
+                    assert!(!m.room(), "{}: refused with room", ctx());
+                    let limit = m.limit.unwrap();
+                    assert_eq!(refused.error(), Error::Full { limit }, "{}", ctx());
+                    assert_eq!(read(&refused.into_value()), v, "{}", ctx());
                     m.rejected += 1;
                 }
-            }
+            },
             Op::TryRegister(v) => match reg.try_register(val(v)) {
                 Ok(key) => {
                     assert!(m.room(), "{}: registered past the limit", ctx());
@@ -310,25 +332,73 @@ pub fn run(ops: &[Op]) {
                     m.rejected += 1;
                 }
             },
-            Op::Guarded(v, keep) => match reg.register_guarded(val(v)) {
-                Ok(guard) => {
-                    assert!(m.room(), "{}", ctx());
-                    let id = guard.key().into_raw();
-                    assert!(!m.live.contains_key(&id), "{}", ctx());
-                    m.add(id, v);
-                    if keep {
-                        guards.push(guard);
-                    } else {
-                        drop(guard);
-                        m.forget(id);
+            Op::Guarded(v, keep) => {
+                let guard = reg.register(val(v));
+                // Registered or kept, the guard reaches its value.
+                assert_eq!(guard.with(|x| *x), Some(v), "{}", ctx());
+                match guard.key() {
+                    Some(key) => {
+                        assert!(m.room(), "{}: registered past the limit", ctx());
+                        assert_eq!(guard.refusal(), None, "{}", ctx());
+                        let id = key.into_raw();
+                        assert!(!m.live.contains_key(&id), "{}", ctx());
+                        m.add(id, v);
+                    }
+                    None => {
+                        assert!(!m.room(), "{}: refused with room", ctx());
+                        let limit = m.limit.unwrap();
+                        assert_eq!(guard.refusal(), Some(Error::Full { limit }), "{}", ctx());
+                        assert_eq!(guard.wide_key(), None, "{}", ctx());
+                        m.rejected += 1;
                     }
                 }
-                Err(refused) => {
-                    assert!(!m.room(), "{}", ctx());
-                    assert_eq!(read(&refused.into_value()), v);
-                    m.rejected += 1;
+                if keep {
+                    guards.push((guard, v));
+                } else {
+                    // Dropped at once: removes the entry, or the kept value.
+                    let id = guard.key();
+                    drop(guard);
+                    if let Some(id) = id {
+                        m.forget(id.into_raw());
+                    }
                 }
-            },
+            }
+            Op::GuardTake(n) if guards.is_empty() => {
+                let id = m.pick(Target::Live(n));
+                take_by_key(reg, &mut m, id, false, &ctx);
+            }
+            Op::GuardTake(n) => {
+                let (guard, v) = guards.swap_remove(n % guards.len());
+                let id = guard.key().map(Key::into_raw);
+                let registered = id.map_or(false, |id| m.live.contains_key(&id));
+                let has_children = id.map_or(false, |id| !m.children(id).is_empty());
+                match guard.take() {
+                    Ok(taken) => {
+                        // A kept value, or its live, childless entry.
+                        assert!(id.is_none() || (registered && !has_children), "{}", ctx());
+                        assert!(matches!(taken, Taken::Owned(_)), "{}", ctx());
+                        assert_eq!(read_taken(taken), v, "{}", ctx());
+                        if let Some(id) = id {
+                            assert_eq!(m.forget(id), Some(v), "{}", ctx());
+                        }
+                    }
+                    Err(back) if back.error() == Error::HasChildren => {
+                        assert!(registered && has_children, "{}", ctx());
+                        // Still armed: it stays, with its entry, to be dropped
+                        // at the end of the run.
+                        let guard = back.into_value();
+                        assert_eq!(guard.with(|x| *x), Some(v), "{}", ctx());
+                        guards.push((guard, v));
+                    }
+                    Err(back) => {
+                        assert_eq!(back.error(), Error::NotFound, "{}", ctx());
+                        assert!(id.is_some() && !registered, "{}", ctx());
+                        // Spent: dropping it removes nothing (checked below).
+                        let guard = back.into_value();
+                        assert_eq!(guard.with(|x| *x), None, "{}", ctx());
+                    }
+                }
+            }
             Op::Insert(t, v) | Op::TryInsert(t, v) => {
                 let id = m.pick(t);
                 let fallible = matches!(op, Op::TryInsert(..));
@@ -338,6 +408,10 @@ pub fn run(ops: &[Op]) {
                     let refused = result.expect_err("an invalid id was accepted");
                     assert_eq!(refused.error(), Error::InvalidId, "{}", ctx());
                     assert_eq!(read(&refused.into_value()), v, "{}", ctx());
+                    // A live issued key keeps the value it was registered with.
+                    let got = reg.get(id).map(|v| read(&v));
+                    assert_eq!(got, m.live.get(&id).map(|&(v, _)| v), "{}", ctx());
+                    check_counters(reg, &m, &ctx);
                     continue;
                 }
                 let result = if fallible {
@@ -351,6 +425,7 @@ pub fn run(ops: &[Op]) {
                             assert_eq!(read(&back), v, "{}", ctx());
                             m.rejected += 1;
                             assert!(!exists && !m.room(), "{}", ctx());
+                            check_counters(reg, &m, &ctx);
                             continue;
                         }
                     }
@@ -384,25 +459,13 @@ pub fn run(ops: &[Op]) {
                 assert_eq!(got, m.forget(id), "{}", ctx());
             }
             Op::Take(t) | Op::TakeWhileShared(t) => {
+                let shared = matches!(op, Op::TakeWhileShared(_));
                 let id = m.pick(t);
-                let clone = match op {
-                    Op::TakeWhileShared(_) => reg.get(id),
-                    _ => None,
-                };
-                let got = reg.take(Key::<u32>::from_raw(id));
-                let expected = if !m.live.contains_key(&id) {
-                    Err(Error::NotFound)
-                } else if !m.children(id).is_empty() {
-                    Err(Error::HasChildren)
-                } else {
-                    Ok((m.forget(id).unwrap(), clone.is_none()))
-                };
-                let got = got.map(|t| (t.is_owned(), read_taken(t)));
-                assert_eq!(got.map(|(owned, v)| (v, owned)), expected, "{}", ctx());
+                take_by_key(reg, &mut m, id, shared, &ctx);
             }
             Op::RegisterChild(t, v) => {
                 let parent = m.pick(t);
-                match reg.try_register_child(parent, val(v)) {
+                match reg.register_child(Key::from_raw(parent), val(v)).into_key() {
                     Ok(key) => {
                         assert!(m.live.contains_key(&parent) && m.room(), "{}", ctx());
                         let id = key.into_raw();
@@ -424,7 +487,7 @@ pub fn run(ops: &[Op]) {
             }
             Op::TakeTree(t) => {
                 let id = m.pick(t);
-                let got = reg.take_tree(id).map(|all| {
+                let got = reg.take_tree(Key::from_raw(id)).map(|all| {
                     let all = all.into_iter();
                     all.map(|(k, t)| (k.into_raw(), read_taken(t)))
                         .collect::<Vec<_>>()
@@ -444,21 +507,34 @@ pub fn run(ops: &[Op]) {
             Op::Drain => {
                 let got: Vec<(u32, u32)> = reg
                     .drain()
-                    .into_iter()
-                    .map(|(k, v)| (k.into_raw(), read(&v)))
+                    .map(|(k, t)| {
+                        // Nothing else holds a value: each comes back owned.
+                        assert!(matches!(t, Taken::Owned(_)), "{}", ctx());
+                        (k.into_raw(), read_taken(t))
+                    })
                     .collect();
                 assert_eq!(by_id(got), by_id(m.drain_all()), "{}", ctx());
             }
             Op::DrainWith => {
+                // What `drain_with(f)` was.
                 let mut got = Vec::new();
-                let n = reg.drain_with(|k, v| got.push((k.into_raw(), read_taken(v))));
+                for (k, t) in reg.drain() {
+                    got.push((k.into_raw(), read_taken(t)));
+                }
                 let expected = m.drain_all();
-                assert_eq!(n, expected.len(), "{}", ctx());
+                assert_eq!(got.len(), expected.len(), "{}", ctx());
                 assert_eq!(by_id(got), by_id(expected), "{}", ctx());
             }
             Op::Retain(modulus) => {
+                // What `retain(keep)` was: removes regardless of children,
+                // which stay as roots.
                 let modulus = modulus % 5 + 1;
-                let removed = reg.retain(|_, v| read(v) % modulus != 0);
+                let mut removed = 0;
+                for (k, v) in reg.snapshot() {
+                    if read(&v) % modulus == 0 && reg.remove(k).is_some() {
+                        removed += 1;
+                    }
+                }
                 let doomed: Vec<u32> = m
                     .live
                     .iter()
@@ -471,17 +547,14 @@ pub fn run(ops: &[Op]) {
                 }
             }
             Op::Clear => {
-                reg.clear();
+                drop(reg.drain()); // what `clear` was
                 m.drain_all();
             }
             Op::SetLimit(limit) => {
                 let limit = limit.map(usize::from);
-                match limit {
-                    Some(limit) => reg.set_limit(limit).unwrap(),
-                    None => reg.lift_limit(),
-                }
+                reg.set_limit(limit);
                 m.limit = limit;
-                assert_eq!(reg.limit(), limit, "{}", ctx());
+                assert_eq!(reg.stats().limit, limit, "{}", ctx());
             }
             Op::Snapshot => {
                 let got: Vec<(u32, u32)> = reg
@@ -494,7 +567,7 @@ pub fn run(ops: &[Op]) {
             Op::KeyRoundTrip(raw) => {
                 let key = Key::<u32>::from_raw(raw);
                 assert_eq!(u32::from(key), raw);
-                assert_eq!(Key::<u32>::from(raw), key);
+                assert_eq!(Key::<u32>::from_raw(key.into_raw()), key);
                 let got = reg.get(key).map(|v| read(&v));
                 assert_eq!(got, m.live.get(&raw).map(|&(v, _)| v), "{}", ctx());
             }
@@ -511,26 +584,56 @@ pub fn run(ops: &[Op]) {
                 assert!(last.map_or(true, |born| born < report.now), "{}", ctx());
             }
         }
-        // After every step: the counters agree with the model.
-        assert_eq!(reg.len(), m.live.len(), "{}: len", ctx());
-        assert_eq!(reg.is_empty(), m.live.is_empty(), "{}", ctx());
-        let s = reg.stats();
-        assert_eq!(s.live, (s.registered - s.removed) as usize, "{}", ctx());
-        assert_eq!(
-            (s.live, s.registered, s.removed, s.rejected, s.clock),
-            (m.live.len(), m.registered, m.removed, m.rejected, m.clock),
-            "{}: stats",
-            ctx()
-        );
-        assert_eq!(s.high_water, m.high_water, "{}: {:?}", ctx(), s);
+        check_counters(reg, &m, &ctx);
     }
-    // Dropping the kept guards removes exactly their entries.
-    let mut guarded: Vec<u32> = guards.iter().map(|g| g.key().into_raw()).collect();
-    guarded.sort_unstable();
+    // Dropping the kept guards removes exactly their entries (children stay,
+    // as roots); a kept refused value was never counted.
+    let guarded: Vec<u32> = guards
+        .iter()
+        .filter_map(|(g, _)| g.key())
+        .map(Key::into_raw)
+        .collect();
     let still: usize = guarded.iter().filter(|id| m.live.contains_key(id)).count();
     let before = reg.len();
     guards.clear();
     assert_eq!(reg.len(), before - still);
-    reg.clear();
+    drop(reg.drain());
     assert!(reg.is_empty());
+}
+
+/// `take` by key, compared with the model; `shared` holds a clone meanwhile,
+/// so the value must come back shared.
+fn take_by_key(
+    reg: &ResourceRegistry<u32>,
+    m: &mut Model,
+    id: u32,
+    shared: bool,
+    ctx: &dyn Fn() -> String,
+) {
+    let clone = if shared { reg.get(id) } else { None };
+    let got = reg.take(Key::<u32>::from_raw(id));
+    let expected = if !m.live.contains_key(&id) {
+        Err(Error::NotFound)
+    } else if !m.children(id).is_empty() {
+        Err(Error::HasChildren)
+    } else {
+        Ok((m.forget(id).unwrap(), clone.is_none()))
+    };
+    let got = got.map(read_taken_owned);
+    assert_eq!(got, expected, "{}", ctx());
+}
+
+/// After every step: the counters agree with the model.
+fn check_counters(reg: &ResourceRegistry<u32>, m: &Model, ctx: &dyn Fn() -> String) {
+    assert_eq!(reg.len(), m.live.len(), "{}: len", ctx());
+    assert_eq!(reg.is_empty(), m.live.is_empty(), "{}", ctx());
+    let s = reg.stats();
+    assert_eq!(s.live, (s.registered - s.removed) as usize, "{}", ctx());
+    assert_eq!(
+        (s.live, s.registered, s.removed, s.rejected, s.clock),
+        (m.live.len(), m.registered, m.removed, m.rejected, m.clock),
+        "{}: stats",
+        ctx()
+    );
+    assert_eq!(s.high_water, m.high_water, "{}: {:?}", ctx(), s);
 }
