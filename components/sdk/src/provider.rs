@@ -6,8 +6,6 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::Rejected;
-
 use crate::aggregation::MeterState;
 use crate::clock;
 use crate::convert;
@@ -28,13 +26,14 @@ use crate::Component;
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// The implementation of the `provider` resource. The constructor cannot
-/// fail, so the registration is kept as a `Result`: a provider the registry
-/// refused still works, unregistered.
+/// fail: a provider the registry refused still works, unregistered, its
+/// node kept in the guard.
 pub(crate) struct ProviderImpl {
     provider: ProviderRef,
     /// Holds the tree's root; `Drop` below shuts the provider down before
-    /// this guard lets go of it. `Err` when the registry refused.
-    _entry: Result<Entry, Rejected<Arc<Mutex<Node>>>>,
+    /// this guard lets go of it (or of the node it kept, when the registry
+    /// refused it).
+    _entry: Entry,
 }
 
 impl ProviderImpl {
@@ -63,9 +62,9 @@ impl ProviderImpl {
         // Refused at the registry's limit: the provider still works, its
         // spans and meters are then registered as roots (and counted in the
         // registry's `rejected`); its shutdown finds them by provider id.
-        let entry = store::NODES.register_guarded(Arc::new(Mutex::new(Node::Provider)));
+        let entry = store::NODES.register(Arc::new(Mutex::new(Node::Provider)));
         let provider = ProviderRef {
-            key: entry.as_ref().ok().map(|e| e.key()),
+            key: entry.key(),
             shared,
         };
         ProviderImpl {
@@ -132,17 +131,20 @@ impl GuestProvider for ProviderImpl {
 
     fn meter(&self, scope: InstrumentationScope) -> Result<Meter, OtelError> {
         self.refuse_after_shutdown()?;
-        let entry = store::register(
+        // The meter lives by its key until the provider's shutdown, whatever
+        // becomes of its handle, so that no measurement is lost. Refused: the
+        // caller is told, and the meter handed back, which holds no
+        // measurement yet, is dropped.
+        let key = store::register(
             &self.provider,
             Node::Meter(MeterState::new(
                 self.provider.shared.id,
                 convert::scope(&scope),
             )),
         )
-        .map_err(|_| OtelError::LimitReached(store::limit()))?;
-        // The meter lives until the provider's shutdown, whatever becomes of
-        // its handle, so that no measurement is lost.
-        Ok(Meter::new(MeterImpl::new(entry.into_key())))
+        .and_then(store::Entry::into_key)
+        .map_err(|refused| OtelError::LimitReached(store::limit_reached(refused)))?;
+        Ok(Meter::new(MeterImpl::new(key)))
     }
 
     fn force_flush(&self) -> Result<(), OtelError> {

@@ -56,8 +56,10 @@ impl Drop for SpanImpl {
 pub(crate) fn start(provider: &ProviderRef, state: SpanState) -> Result<Span, OtelError> {
     let identity = state.identity();
     let silent = state.origin.silent;
+    // Refused: the caller is told, and the span handed back, which has not
+    // started (nothing was reported), is dropped.
     let entry = store::register(provider, Node::Span(state))
-        .map_err(|_| OtelError::LimitReached(store::limit()))?;
+        .map_err(|refused| OtelError::LimitReached(store::limit_reached(refused)))?;
     // From the identity kept inline: no lookup of the state just stored.
     span_state::started(&identity.context, silent);
     let span = SpanImpl {

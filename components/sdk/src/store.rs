@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use wit_resource_registry::{Error, Key, Registration, ResourceRegistry, Taken};
+use wit_resource_registry::{Error, Key, Registration, Rejected, ResourceRegistry, Taken};
 
 use crate::aggregation::MeterState;
 use crate::exports::wrr::otel::metrics::Temporality;
@@ -69,28 +69,40 @@ pub(crate) struct ProviderRef {
 /// A registration held by a resource's implementation struct.
 pub(crate) type Entry = Registration<'static, Node>;
 
-/// Registers `node` under `parent` (or as a root).
-pub(crate) fn register(parent: &ProviderRef, node: Node) -> Result<Entry, Error> {
+/// A node the registry refused, handed back with the reason: nothing is
+/// dropped on the way, the caller decides what becomes of it.
+pub(crate) type Refused = Rejected<Arc<Mutex<Node>>>;
+
+/// Registers `node` under `parent` (or as a root); a node the registry
+/// refuses (full, or out of keys) comes back in `Err` with the reason.
+pub(crate) fn register(parent: &ProviderRef, node: Node) -> Result<Entry, Refused> {
     let value = Arc::new(Mutex::new(node));
-    let Some(key) = parent.key else {
-        return NODES.register_guarded(value).map_err(|r| r.error());
+    let entry = match parent.key {
+        Some(key) => NODES.register_child(key, value),
+        None => NODES.register(value),
     };
-    match NODES.register_child_guarded(key, value) {
-        Ok(entry) => Ok(entry),
+    match entry.into_result() {
         // The provider's handle was dropped (its entry with it): the node
-        // still works, as a root.
-        Err(refused) if refused.error() == Error::NotFound => NODES
-            .register_guarded(refused.into_value())
-            .map_err(|r| r.error()),
-        Err(refused) => Err(refused.error()),
+        // still works, as a root; the same `Arc` is registered again.
+        Err(refused) if refused.error() == Error::NotFound => {
+            NODES.register(refused.into_value()).into_result()
+        }
+        result => result,
     }
 }
 
-/// The limit in force, for `limit-reached`.
-pub(crate) fn limit() -> u32 {
-    NODES
-        .limit()
-        .map_or(u32::MAX, |l| l.min(u32::MAX as usize) as u32)
+/// What `limit-reached` carries for a refusal: the limit the registry
+/// refused at (the one in force for a refusal that names none); `u32::MAX`
+/// for no limit. The refused node, which nothing has seen (a span not
+/// started, a meter with no measurement), is dropped here.
+pub(crate) fn limit_reached(refused: Refused) -> u32 {
+    let limit = match refused.error() {
+        Error::Full { limit } => Some(limit),
+        // Read from the stats, which lock every shard: only on a refusal.
+        _ => NODES.stats().limit,
+    };
+    drop(refused.into_value());
+    limit.map_or(u32::MAX, |l| l.min(u32::MAX as usize) as u32)
 }
 
 /// Runs `f` on the entry of `key`, if it is still there.
@@ -122,8 +134,9 @@ pub(crate) fn take_tree(root: Key<Node>) -> Vec<Node> {
 /// the registry refused, which could not be registered under it.
 pub(crate) fn roots_of(provider: u64) -> Vec<Key<Node>> {
     let mut keys = Vec::new();
-    NODES.for_each(|key, node| {
-        let owner = match &*crate::lock::lock(node) {
+    // No registry lock is held while the nodes are looked at.
+    for (key, node) in NODES.snapshot() {
+        let owner = match &*crate::lock::lock(&node) {
             Node::Span(span) => Some(span.origin.provider),
             Node::Meter(meter) => Some(meter.provider),
             Node::Provider => None,
@@ -131,7 +144,7 @@ pub(crate) fn roots_of(provider: u64) -> Vec<Key<Node>> {
         if owner == Some(provider) && NODES.parent(key).is_none() {
             keys.push(key);
         }
-    });
+    }
     keys
 }
 

@@ -69,8 +69,9 @@ impl Guest for Component {
     type PlainSpan = floor::PlainSpanImpl;
 
     fn set_limit(max: u32) {
-        // A limit above what the registry can hold means "as many as it can".
-        let _ = NODES.set_limit((max as usize).min(wit_resource_registry::MAX_ISSUED));
+        // A limit above what the registry can hold means "as many as it can"
+        // (the registry clamps it to `MAX_ISSUED`).
+        NODES.set_limit(Some(max as usize));
     }
 
     fn stats() -> RegistryStats {
