@@ -408,11 +408,11 @@ fn the_javascript_app_crashes_and_the_next_request_runs() -> R {
 #[test]
 fn the_readme_shows_each_language_verbatim() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(root.join("components/README.md")).unwrap();
     let section = readme
-        .split("### Write the app in Python or JavaScript")
+        .split("## Write the app in Python or JavaScript")
         .nth(1)
-        .expect("the README's section");
+        .expect("the components README's section");
     for (fence, source) in [
         ("```python\n", "components/app-python/app.py"),
         ("```js\n", "components/app-js/app.js"),
