@@ -12,6 +12,9 @@ import json
 import sys
 
 REGISTRY_MAX = 24
+# The compatibility layer, listed last on the docs page (`new` opens it, and
+# `Default` is a trait implementation).
+COMPAT = ["insert", "try_insert", "get", "contains", "remove", "len", "is_empty"]
 CRATE_MAX = 40
 
 
@@ -54,6 +57,10 @@ def main(path):
         return 1
     if registry[0] != "new":
         print(f"error: the docs open on `{registry[0]}`, not `new`", file=sys.stderr)
+        return 1
+    tail = set(registry[-len(COMPAT):])
+    if tail != set(COMPAT):
+        print(f"error: the compatibility layer is not listed last: {registry[-len(COMPAT):]}", file=sys.stderr)
         return 1
     return 0
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Rejected};
 use crate::home::{home, saw};
-use crate::key::{shard_of, AsId, MAX_CALLER_ID};
+use crate::key::{shard_of, AsId, MAX_CALLER_ID, SEAL};
 use crate::registry::{route, ResourceRegistry, Value};
 use crate::table::{Id, Table};
 
@@ -101,7 +101,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn get<K: AsId<T>>(&self, id: K) -> Option<Value<T>> {
-        let raw = id.raw_id();
+        let raw = id.raw_id(SEAL);
         // A wide key's low bits name its shard as a `u32` key's do.
         let mut table = self.table(shard_of(raw as u32));
         if raw <= u64::from(u32::MAX) {
@@ -134,7 +134,7 @@ impl<T> ResourceRegistry<T> {
     /// assert!(!reg.contains(key));
     /// ```
     pub fn contains<K: AsId<T>>(&self, id: K) -> bool {
-        let (shard, id) = route(id.raw_id());
+        let (shard, id) = route(id.raw_id(SEAL));
         self.table(shard).find(id).is_some()
     }
 
@@ -154,7 +154,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn remove<K: AsId<T>>(&self, id: K) -> Option<Value<T>> {
-        let raw = id.raw_id();
+        let raw = id.raw_id(SEAL);
         let mut table = self.table(shard_of(raw as u32));
         let removed = if raw <= u64::from(u32::MAX) {
             table.remove(raw as u32)

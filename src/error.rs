@@ -133,7 +133,7 @@ impl<V> std::error::Error for Rejected<V> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
 

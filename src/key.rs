@@ -18,6 +18,7 @@
 
 mod typed;
 
+pub(crate) use typed::SEAL;
 pub use typed::{AsId, AsKey, Key, WideKey};
 
 /// The largest caller-chosen id: `insert` accepts ids `1..=65535`, the range
@@ -50,28 +51,38 @@ const WIDE_TAG_MIN: u64 = 1 << (32 - SLOT_ID_BITS);
 /// Distinct tags a wide key can carry: every 44-bit value from `2^12` up.
 const WIDE_TAGS: u64 = (1 << (64 - SLOT_ID_BITS)) - WIDE_TAG_MIN;
 
-/// How long a stale [`WideKey`] stays dead.
+/// How many slot fills a stale [`WideKey`] outlives on 64-bit targets: it
+/// carries the count of its slot's fills, which comes back after
+/// `4095 * (2^32 - 1)` of them.
+#[cfg(target_pointer_width = "64")]
+const WIDE_FILLS: u64 = NARROW_TAGS * (WIDE_TAGS / (NARROW_TAGS + 1));
+
+/// No [`WideKey`] is issued again, and no stale one resolves again, within
+/// this many later registrations into the same registry: the same measure as
+/// [`KEY_REISSUE_BOUND`], for ids that may come back much later.
 ///
-/// On 64-bit targets, until its slot has been filled again `4095 * (2^32 -
-/// 1)` times: a wide key carries the count of its slot's fills, and two fills
-/// of a slot are at least 1,025 registrations apart (see
-/// [`KEY_REISSUE_BOUND`]), so that is over `1.8 * 10^16` registrations.
+/// On 64-bit targets `1 + (4095 * (2^32 - 1) - 1) * 1025`, over `1.8 *
+/// 10^16`: a wide key carries the count of its slot's fills, which comes back
+/// after `4095 * (2^32 - 1)` fills, and two fills of a slot are at least 1,025
+/// registrations apart (see [`KEY_REISSUE_BOUND`]).
 ///
 /// On 32-bit targets (wasm32), whose 16-byte slots have no room for that
-/// count, for `2^44 - 2^12` registrations (over `1.7 * 10^13`): a wide key
-/// carries its entry's birth tick, and ticks grow by at least one per
-/// registration in a shard (or to the registering thread's own clock, which
-/// runs no further ahead than the registrations made). A guard compares the
-/// whole birth tick and never resolves again, on any target.
+/// count, `2^44 - 2^12`, over `1.7 * 10^13`: a wide key carries its entry's
+/// birth tick, and ticks grow by at least one per registration in a shard
+/// (or to the registering thread's own clock, which runs no further ahead
+/// than the registrations made). A guard compares the whole birth tick and
+/// never resolves again, on any target.
 ///
 /// ```
-/// assert!(wit_resource_registry::WIDE_KEY_REUSES > 17_000_000_000_000);
+/// use wit_resource_registry::{KEY_REISSUE_BOUND, WIDE_KEY_REISSUE_BOUND};
+/// assert!(WIDE_KEY_REISSUE_BOUND > 17_000_000_000_000);
+/// assert!(WIDE_KEY_REISSUE_BOUND > KEY_REISSUE_BOUND * 4_000_000);
 /// ```
 #[cfg(target_pointer_width = "64")]
-pub const WIDE_KEY_REUSES: u64 = NARROW_TAGS * (WIDE_TAGS / (NARROW_TAGS + 1));
+pub const WIDE_KEY_REISSUE_BOUND: u64 = 1 + (WIDE_FILLS - 1) * (QUARANTINE as u64 + 1);
 /// See the 64-bit docs: `2^44 - 2^12` registrations on this 32-bit target.
 #[cfg(not(target_pointer_width = "64"))]
-pub const WIDE_KEY_REUSES: u64 = WIDE_TAGS;
+pub const WIDE_KEY_REISSUE_BOUND: u64 = WIDE_TAGS;
 
 /// Bits of the slot id that select a shard. A wasm32 build without the
 /// `atomics` feature has one thread, so it has one shard: sharding would only
@@ -237,5 +248,5 @@ pub(crate) fn wide_matches(stamp: u64, tag: u64) -> bool {
     wide_tag(stamp) == tag
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;

@@ -58,7 +58,7 @@
 //!   keeps a stale key dead.
 //! * **Keys go stale, never alias soon.** A `u32` [`Key`] is not issued again
 //!   within [`KEY_REISSUE_BOUND`] (about 4.2 million) later registrations; a
-//!   [`WideKey`] within [`WIDE_KEY_REUSES`] (over `10^16` natively, `10^13` on
+//!   [`WideKey`] within [`WIDE_KEY_REISSUE_BOUND`] (over `10^16` natively, `10^13` on
 //!   wasm32). 32 bits carry no secret: a forged key that equals a live one
 //!   finds it.
 //! * **Capacity:** at most [`MAX_ISSUED`] (1,032,192 natively, 1,047,552 on
@@ -158,14 +158,20 @@
 //! `MySpan`, whose guard removes the entry. [`Guard::take`] ends the entry
 //! whatever clones of its `Arc` exist (a child span holding its parent, a
 //! flush on another thread): it hands back the owned `T` or the shared value
-//! ([`Taken`]). An entry with registry children refuses with
-//! [`Error::HasChildren`] and the guard comes back still armed; see
-//! [`ResourceRegistry::take_tree`].
+//! ([`Taken`]).
+//!
+//! The one `if let` is for entries without registry children, as these
+//! spans are. An entry with registry children refuses with
+//! [`Error::HasChildren`], and its guard comes back still armed inside the
+//! `Err`: there, `match` on the error and end the children first, or the
+//! whole tree with [`ResourceRegistry::take_tree`] ([`Guard::take`] shows
+//! both), because dropping that guard removes the entry unexported.
 //!
 //! # What else it gives
 //!
 //! * Typed [`Key`]s (a span key does not compile on an exporter registry,
-//!   and a plain number does not end anything), and [`WideKey`]s (`u64`)
+//!   and a plain number reaches only the compatibility layer), and
+//!   [`WideKey`]s (`u64`)
 //!   for ids that travel in WIT records and may outlive their entry.
 //! * Guards that act on their own entry only, never another one that reused
 //!   its slot: [`Registration`] (borrowing a `static` registry) and
@@ -182,8 +188,8 @@
 //!   [`LeakReport`] ordered by a logical clock.
 //! * The API of the simple `HashMap<u32, Arc<Mutex<T>>>` registry, so code
 //!   written for it compiles unchanged: `new`, `insert(u32, ..)`, `get`,
-//!   `remove`, `len`, `is_empty`, `contains`, `Default`. Only these methods
-//!   take a plain `u32`.
+//!   `remove`, `len`, `is_empty`, `contains`, `Default`. These methods, and
+//!   `try_insert`, are the only ones that take a plain `u32`.
 //! * No `unsafe`, no dependencies, poisoning recovered; builds for
 //!   `wasm32-unknown-unknown`.
 //!
@@ -197,26 +203,32 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
-// Declared in the order the docs list the registry's methods: construction
+// rustdoc lists the registry's methods in the order their modules are
+// declared, and rustfmt sorts declarations only within a group: construction
 // and registration first, the compatibility layer last.
+mod registry;
+
 mod children;
-mod compat;
 mod counts;
 mod enumerate;
 mod error;
 mod home;
 mod key;
 mod registration;
-mod registry;
 mod stats;
 mod sync;
 mod table;
 mod taken;
 mod tree;
 
+mod compat;
+
+#[cfg(all(test, loom))]
+mod model_checks;
+
 pub use error::{Error, Rejected};
 pub use key::{
-    AsId, AsKey, Key, WideKey, KEY_REISSUE_BOUND, MAX_CALLER_ID, MAX_ISSUED, WIDE_KEY_REUSES,
+    AsId, AsKey, Key, WideKey, KEY_REISSUE_BOUND, MAX_CALLER_ID, MAX_ISSUED, WIDE_KEY_REISSUE_BOUND,
 };
 pub use registration::{Guard, OwnedRegistration, Registration};
 pub use registry::ResourceRegistry;

@@ -48,11 +48,29 @@ impl Place {
 }
 
 /// A guard borrowing a registry (usually a `static`): see [`Guard`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{Registration, ResourceRegistry};
+/// static LOGS: ResourceRegistry<String> = ResourceRegistry::new();
+/// struct MyLogRecord { entry: Registration<'static, String> }
+/// let record = MyLogRecord { entry: LOGS.register(Arc::new(Mutex::new("body".into()))) };
+/// assert_eq!(record.entry.with(|body| body.len()), Some(4));
+/// ```
 pub type Registration<'r, T> = Guard<T, &'r ResourceRegistry<T>>;
 
 /// A guard owning a clone of an `Arc`'d registry, for hosts that keep one
 /// registry per instance: see [`Guard`] and
 /// [`ResourceRegistry::register_owned`].
+///
+/// ```
+/// use std::sync::{Arc, Mutex};
+/// use wit_resource_registry::{OwnedRegistration, ResourceRegistry};
+/// let per_instance = Arc::new(ResourceRegistry::new());
+/// let entry: OwnedRegistration<u8> = per_instance.register_owned(Arc::new(Mutex::new(1)));
+/// drop(per_instance);                 // the guard keeps the registry alive
+/// assert_eq!(entry.take().unwrap().into_inner().ok(), Some(1));
+/// ```
 pub type OwnedRegistration<T> = Guard<T, Arc<ResourceRegistry<T>>>;
 
 /// A registration held by the resource it belongs to: registered, or refused
@@ -96,6 +114,7 @@ pub type OwnedRegistration<T> = Guard<T, Arc<ResourceRegistry<T>>>;
 /// assert_eq!(ended, ["a", "b"]);
 /// assert!(SPANS.is_empty());
 /// ```
+#[must_use = "dropping the guard removes its entry at once: keep it in the resource, or call `into_key`"]
 pub struct Guard<T, R: Deref<Target = ResourceRegistry<T>>> {
     registry: R,
     state: State<T>,
@@ -298,16 +317,12 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> Guard<T, R> {
     /// # drop(first);
     /// ```
     pub fn into_result(mut self) -> Result<Self, Rejected<Value<T>>> {
-        if let State::Registered { .. } = self.state {
-            return Ok(self);
-        }
-        match self.spend() {
-            State::Kept { error, value } => Err(Rejected::new(error, value)),
-            registered @ State::Registered { .. } => {
-                self.state = registered;
-                Ok(self)
+        if let State::Kept { .. } = self.state {
+            if let State::Kept { error, value } = self.spend() {
+                return Err(Rejected::new(error, value));
             }
         }
+        Ok(self)
     }
 
     /// Leaves the guard disarmed, its entry's place kept for `key`, and
@@ -350,7 +365,7 @@ impl<T, R: Deref<Target = ResourceRegistry<T>>> fmt::Debug for Guard<T, R> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests {
     use super::*;
     use std::sync::Mutex;

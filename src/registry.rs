@@ -14,7 +14,7 @@ use std::sync::Arc;
 use crate::counts::Count;
 use crate::error::{Error, Rejected};
 use crate::home::{home, saw};
-use crate::key::{shard_of, slot_index, split_wide, AsKey, Key, WideKey, GROUPS, SHARDS};
+use crate::key::{shard_of, slot_index, split_wide, AsKey, Key, WideKey, GROUPS, SEAL, SHARDS};
 use crate::registration::{OwnedRegistration, Place, Registration};
 use crate::sync::{lock, AtomicUsize, CachePadded, Mutex, MutexGuard};
 use crate::table::{Filled, Id, Refused, Table, UNBOUNDED};
@@ -74,7 +74,7 @@ pub(crate) use crate::table::Value;
 ///   `2^20` or more and generational: once removed, a [`Key`] stays dead for at
 ///   least [`KEY_REISSUE_BOUND`](crate::KEY_REISSUE_BOUND) (over `2^22`) later
 ///   registrations, and a [`WideKey`] for over `10^16` (`10^13` on 32-bit
-///   targets, [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES)). Keep them in the
+///   targets, [`WIDE_KEY_REISSUE_BOUND`](crate::WIDE_KEY_REISSUE_BOUND)). Keep them in the
 ///   resource's own implementation struct (see the crate docs); never use a
 ///   wit-bindgen `handle()` as an identity.
 ///
@@ -460,7 +460,7 @@ impl<T> ResourceRegistry<T> {
     /// assert!(reg.wide_key(key).is_none());
     /// ```
     pub fn wide_key<K: AsKey<T>>(&self, key: K) -> Option<WideKey<T>> {
-        let (shard, id) = route(key.raw_id());
+        let (shard, id) = route(key.raw_id(SEAL));
         let table = self.table(shard);
         let loc = table.find(id)?;
         table.wide_key_of(loc).map(WideKey::from_raw)
@@ -489,7 +489,7 @@ impl<T> ResourceRegistry<T> {
     /// # drop(clone);
     /// ```
     pub fn take<K: AsKey<T>>(&self, key: K) -> Result<Taken<T>, Error> {
-        let (shard, id) = route(key.raw_id());
+        let (shard, id) = route(key.raw_id(SEAL));
         self.take_id(shard, id)
     }
 
@@ -506,5 +506,5 @@ impl<T> ResourceRegistry<T> {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;

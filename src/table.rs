@@ -36,7 +36,7 @@ use crate::sync::{AtomicUsize, Ordering::Relaxed};
 use crate::tree::{Loc, Tree};
 
 mod entries;
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;
 
 /// The values users store: always std's `Mutex`, also under loom, where only

@@ -1,6 +1,6 @@
 //! Key layout: tags, wide stamps, conversions.
 
-use super::typed::Raw;
+use super::typed::{Raw, SEAL};
 use super::*;
 
 #[test]
@@ -40,7 +40,9 @@ fn both_wide_stamps_tell_every_fill_of_a_slot_apart() {
     // The birth tick, as 32-bit targets use it: the group bits aside.
     assert_eq!(ticks(5 << GROUP_BITS | GROUP_MASK), 5);
     #[cfg(target_pointer_width = "64")]
-    assert_eq!(WIDE_KEY_REUSES, 4095 * (u64::from(u32::MAX)));
+    assert_eq!(WIDE_FILLS, 4095 * (u64::from(u32::MAX)));
+    #[cfg(target_pointer_width = "64")]
+    assert_eq!(WIDE_KEY_REISSUE_BOUND, 1 + (WIDE_FILLS - 1) * 1025);
 }
 
 #[test]
@@ -63,10 +65,10 @@ fn key_conversions_and_traits() {
     assert_eq!(format!("{:?}", k), "Key(0x0000002a)");
     assert_eq!(k.to_string(), "0x0000002a");
     assert!(Key::<String>::from_raw(1) < k);
-    assert_eq!(Raw::raw_id(&k), 42);
-    assert_eq!(Raw::raw_id(&&k), 42);
-    assert_eq!(Raw::raw_id(&42u32), 42);
+    assert_eq!(Raw::raw_id(&k, SEAL), 42);
+    assert_eq!(Raw::raw_id(&&k, SEAL), 42);
+    assert_eq!(Raw::raw_id(&42u32, SEAL), 42);
     let w = WideKey::<String>::from_raw(1 << 33);
     assert_eq!(format!("{:?}", w), "WideKey(0x0000000200000000)");
-    assert_eq!(Raw::raw_id(&&w), 1 << 33);
+    assert_eq!(Raw::raw_id(&&w, SEAL), 1 << 33);
 }

@@ -87,7 +87,7 @@ impl<T> Key<T> {
 }
 
 /// A typed `u64` key: the same entry as a [`Key`], with enough tag bits that
-/// a stale one stays dead far longer (see [`WIDE_KEY_REUSES`](crate::WIDE_KEY_REUSES): over `10^16`
+/// a stale one stays dead far longer (see [`WIDE_KEY_REISSUE_BOUND`](crate::WIDE_KEY_REISSUE_BOUND): over `10^16`
 /// registrations on 64-bit targets, over `10^13` on 32-bit ones).
 ///
 /// For ids that travel in WIT records and may outlive their entry: parent
@@ -203,8 +203,15 @@ key_impls!(WideKey, u64, 18);
 /// wide key's raw form (always above `u32::MAX`). Private: reachable only
 /// through [`AsKey`] and [`AsId`], which no other crate can implement.
 pub trait Raw {
-    fn raw_id(&self) -> u64;
+    /// Asks for a [`Seal`], which only this crate can make: a supertrait's
+    /// method is callable wherever its subtrait is a bound, and this one is
+    /// no part of the API.
+    fn raw_id(&self, seal: Seal) -> u64;
 }
+
+/// See [`Raw::raw_id`].
+pub struct Seal(());
+pub(crate) const SEAL: Seal = Seal(());
 
 /// The typed keys of a registry of `T`: a [`Key<T>`] or a [`WideKey<T>`] (or
 /// a reference to one). Every method that ends, relates or widens an entry
@@ -248,26 +255,26 @@ pub trait AsId<T>: Raw {}
 
 impl Raw for u32 {
     #[inline]
-    fn raw_id(&self) -> u64 {
+    fn raw_id(&self, _: Seal) -> u64 {
         u64::from(*self)
     }
 }
 impl<T> Raw for Key<T> {
     #[inline]
-    fn raw_id(&self) -> u64 {
+    fn raw_id(&self, _: Seal) -> u64 {
         u64::from(self.raw)
     }
 }
 impl<T> Raw for WideKey<T> {
     #[inline]
-    fn raw_id(&self) -> u64 {
+    fn raw_id(&self, _: Seal) -> u64 {
         self.raw
     }
 }
 impl<K: Raw> Raw for &K {
     #[inline]
-    fn raw_id(&self) -> u64 {
-        (**self).raw_id()
+    fn raw_id(&self, _: Seal) -> u64 {
+        (**self).raw_id(SEAL)
     }
 }
 

@@ -1,13 +1,13 @@
 //! loom model checks of the registry's own synchronisation (run by
-//! `scripts/loom.sh`, which builds with `--cfg loom`). Without that cfg this
-//! file compiles to nothing.
-#![cfg(loom)]
+//! `scripts/loom.sh`, which builds the unit tests with `--cfg loom`). Unit
+//! tests rather than an integration test, so that loom is a dev-dependency:
+//! no crate that depends on this one ever resolves it.
 
 use std::sync::{Arc as StdArc, Mutex as StdMutex};
 
+use crate::{Error, ResourceRegistry};
 use loom::sync::Arc;
 use loom::thread;
-use wit_resource_registry::{Error, ResourceRegistry};
 
 /// Counts the interleavings each model explored, so a test can tell that
 /// loom really ran more than one.
