@@ -289,10 +289,16 @@ impl<T> ResourceRegistry<T> {
     }
 
     /// Registers into this thread's home shard, or, when that one holds all
-    /// it can, into any other. The fast path alone is small enough to inline
-    /// into the caller; any other case goes out of line in one call.
+    /// it can, into any other, and makes `made` of where it landed. The fast
+    /// path alone is small enough to inline into the caller, and `made` lets
+    /// it hand back only what the caller keeps (a key is one word where a
+    /// `Place` is four); any other case goes out of line in one call.
     #[inline]
-    pub(crate) fn place(&self, value: Value<T>) -> Result<Place, Rejected<Value<T>>> {
+    pub(crate) fn place<R>(
+        &self,
+        value: Value<T>,
+        made: impl Fn(Place) -> R,
+    ) -> Result<R, Rejected<Value<T>>> {
         let (home, floor) = home();
         let mut table = self.table(home);
         let value = if self.counting() {
@@ -303,18 +309,18 @@ impl<T> ResourceRegistry<T> {
                     self.entered(born);
                     drop(table);
                     saw(born);
-                    return Ok(Place {
+                    return Ok(made(Place {
                         shard: home,
                         key,
                         wraps,
                         born,
-                    });
+                    }));
                 }
                 Err(value) => value,
             }
         };
         drop(table);
-        self.place_slow(home, value, floor)
+        self.place_slow(home, value, floor).map(made)
     }
 
     /// [`place`](Self::place) past the fast path: the slow path, then other
@@ -402,7 +408,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn register(&self, value: Value<T>) -> Registration<'_, T> {
-        Registration::new(self, self.place(value))
+        Registration::new(self, self.place(value, |place| place))
     }
 
     /// Like [`register`](Self::register), for a registry kept in an `Arc` (one
@@ -422,7 +428,7 @@ impl<T> ResourceRegistry<T> {
     /// assert!(instance.spans.is_empty());
     /// ```
     pub fn register_owned(self: &Arc<Self>, value: Value<T>) -> OwnedRegistration<T> {
-        OwnedRegistration::new(Arc::clone(self), self.place(value))
+        OwnedRegistration::new(Arc::clone(self), self.place(value, |place| place))
     }
 
     /// Stores `value` under a new typed key and returns the key, or hands the
@@ -442,7 +448,7 @@ impl<T> ResourceRegistry<T> {
     /// ```
     #[inline]
     pub fn try_register(&self, value: Value<T>) -> Result<Key<T>, Rejected<Value<T>>> {
-        self.place(value).map(|place| Key::from_raw(place.key))
+        self.place(value, |place| Key::from_raw(place.key))
     }
 
     // ----- identity that survives the boundary -----------------------------
