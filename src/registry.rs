@@ -320,22 +320,24 @@ impl<T> ResourceRegistry<T> {
             }
         };
         drop(table);
-        self.place_slow(home, value, floor).map(made)
+        self.place_slow(home, value, floor, made)
     }
 
     /// [`place`](Self::place) past the fast path: the slow path, then other
-    /// shards.
+    /// shards. It makes `made` of the landing itself, so the inlined caller
+    /// gets back its own result as is, with nothing to convert.
     #[cold]
     #[inline(never)]
-    fn place_slow(
+    fn place_slow<R>(
         &self,
         home: usize,
         value: Value<T>,
         floor: u64,
-    ) -> Result<Place, Rejected<Value<T>>> {
+        made: impl Fn(Place) -> R,
+    ) -> Result<R, Rejected<Value<T>>> {
         match self.place_in(home, None, value, floor) {
-            Ok(place) => Ok(place),
-            Err((error, value)) => self.place_elsewhere(home, error, value, floor),
+            Ok(place) => Ok(made(place)),
+            Err((error, value)) => self.place_elsewhere(home, error, value, floor).map(made),
         }
     }
 
